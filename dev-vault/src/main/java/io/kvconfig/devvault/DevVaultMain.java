@@ -1,0 +1,6 @@
+package io.kvconfig.devvault;
+
+public final class DevVaultMain {
+    public static void main(String[] args) {
+    }
+}
