@@ -1,0 +1,114 @@
+package io.kvconfig.bench;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.kvconfig.devvault.DevVault;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The dev vault as the benchmark's own process: fixed added latency, seeded secrets, and a small
+ * loopback-only HTTP endpoint over the vault's request journal so the harness (and the load run)
+ * can count Key Vault requests per app start or per PUT.
+ *
+ * <pre>
+ * java -cp bench-harness.jar:lib/* io.kvconfig.bench.BenchVault --dir DIR [--latency-ms 20] [--secrets 100]
+ *   env BENCH_ADMIN_SECRET (optional): seeded as secret "bench-admin-secret" for the service's admin API
+ * </pre>
+ * Writes DIR/vault.env (KEY=value lines: URL, identity endpoint/header, trust store, stats URL) once ready.
+ * Secret values are random per start and never printed.
+ */
+public final class BenchVault {
+
+    static final List<String> OPERATIONS = List.of("Token", "Challenge", "GetSecret", "SetSecret");
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = Args.parse(args);
+        Path dir = Path.of(Args.require(opts, "dir")).toAbsolutePath();
+        long latencyMs = Long.parseLong(opts.getOrDefault("latency-ms", "20"));
+        int secrets = Integer.parseInt(opts.getOrDefault("secrets", "100"));
+        Files.createDirectories(dir);
+
+        DevVault vault = DevVault.builder()
+                .httpsPort(0)
+                .tokenPort(0)
+                .trustStoreDir(dir)
+                .latency(Duration.ofMillis(latencyMs))
+                .build()
+                .start();
+
+        // seeding goes through the library, not the REST API, so it adds nothing to the journal
+        for (int i = 0; i < secrets; i++) {
+            vault.setSecret(StartupBench.secretName(i), "bench-" + i + "-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
+        }
+        String admin = System.getenv("BENCH_ADMIN_SECRET");
+        if (admin != null && !admin.isEmpty()) {
+            vault.setSecret("bench-admin-secret", admin);
+        }
+        vault.journal().reset();
+
+        HttpServer stats = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stats.createContext("/stats", exchange -> reply(exchange, counts(vault)));
+        stats.createContext("/reset", exchange -> {
+            vault.journal().reset();
+            reply(exchange, "reset\n");
+        });
+        stats.start();
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("VAULT_URL", vault.vaultUrl());
+        env.put("IDENTITY_ENDPOINT", vault.identityEndpoint());
+        env.put("IDENTITY_HEADER", vault.identityHeader());
+        env.put("TRUST_STORE", String.valueOf(vault.trustStorePath()));
+        env.put("TRUST_STORE_PASSWORD", String.valueOf(vault.trustStorePassword()));
+        env.put("STATS_URL", "http://127.0.0.1:" + stats.getAddress().getPort());
+        env.put("LATENCY_MS", Long.toString(latencyMs));
+        env.put("SECRETS", Integer.toString(secrets));
+        StringBuilder text = new StringBuilder();
+        env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Path tmp = dir.resolve("vault.env.tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        // rename last: the harness waits for this file to appear
+        Files.move(tmp, dir.resolve("vault.env"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        System.out.println("bench vault ready: " + vault.vaultUrl() + " latency " + latencyMs + " ms, "
+                + secrets + " secrets, stats " + env.get("STATS_URL"));
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stats.stop(0);
+            vault.close();
+            stop.countDown();
+        }));
+        stop.await();
+    }
+
+    static String counts(DevVault vault) {
+        StringBuilder line = new StringBuilder();
+        for (String op : OPERATIONS) {
+            line.append(op).append('=').append(vault.journal().count(op)).append(' ');
+        }
+        return line.append("total=").append(vault.journal().total()).append('\n').toString();
+    }
+
+    private static void reply(HttpExchange exchange, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain");
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

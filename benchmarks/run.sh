@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# The benchmark harness (issue 7). One command:
+#
+#   ./benchmarks/run.sh            full run: N = 0,1,10,50,100 and 100 refs -> 10 secrets, parallelism 16
+#                                  and 1 side by side, 5 starts each, then the admin API load run
+#   ./benchmarks/run.sh --smoke    CI smoke: N = 0,1, one start each, 2 s load runs (proves it runs)
+#
+# Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
+#          --refs 0,1,10,50,100  --parallelism 16,1  --no-install (project already installed)
+#          --no-startup  --no-load  --out DIR (default benchmarks/results, smoke: benchmarks/target/smoke)
+#
+# Everything runs on this machine, on loopback only: the dev vault, the apps, the service and wrk.
+# Every load run is bounded by wrk's -d (at most 10 s) and by `timeout`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH="$ROOT/benchmarks"
+cd "$ROOT"
+
+SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=16,1 SHARED=100:10
+CRED_CASE=managed-identity INSTALL=true STARTUP=true LOAD=true OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none ;;
+    --runs) RUNS="$2"; shift ;;
+    --warmup) WARMUP="$2"; shift ;;
+    --latency-ms) LATENCY_MS="$2"; shift ;;
+    --duration) DURATION="$2"; shift ;;
+    --refs) REFS="$2"; shift ;;
+    --parallelism) PAR="$2"; shift ;;
+    --no-install) INSTALL=false ;;
+    --no-startup) STARTUP=false ;;
+    --no-load) LOAD=false ;;
+    --out) OUT="$2"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$DURATION" -gt 10 ]; then echo "--duration is capped at 10 s per load run" >&2; DURATION=10; fi
+if [ -z "$OUT" ]; then
+  if $SMOKE; then OUT="$BENCH/target/smoke"; else OUT="$BENCH/results"; fi
+fi
+WORK="$BENCH/target/work"
+rm -rf "$WORK"
+mkdir -p "$WORK" "$OUT"
+rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
+
+log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+
+# ---------------------------------------------------------------- build
+if $INSTALL; then
+  log "installing the project (./mvnw -B -q install -DskipTests)"
+  ./mvnw -B -q install -DskipTests
+fi
+log "building the benchmark harness and apps"
+./mvnw -B -q -f benchmarks/pom.xml package -DskipTests
+HARNESS_CP="$BENCH/harness/target/bench-harness.jar:$BENCH/harness/target/lib/*"
+PLAIN_JAR="$BENCH/app-plain/target/quarkus-app/quarkus-run.jar"
+KV_JAR="$BENCH/app-kv/target/quarkus-app/quarkus-run.jar"
+SERVICE_JAR="$ROOT/service/target/quarkus-app/quarkus-run.jar"
+
+if $LOAD && ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian package)"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  fi
+fi
+
+# ---------------------------------------------------------------- dev vault
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# a fresh random admin token for the service, only in this process's environment
+BENCH_ADMIN_SECRET="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export BENCH_ADMIN_SECRET
+
+log "starting the dev vault (added latency ${LATENCY_MS} ms)"
+java -cp "$HARNESS_CP" io.kvconfig.bench.BenchVault --dir "$WORK/vault" --latency-ms "$LATENCY_MS" --secrets 100 \
+  >"$WORK/vault.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do
+  [ -f "$WORK/vault/vault.env" ] && break
+  kill -0 "${PIDS[0]}" 2>/dev/null || { cat "$WORK/vault.log" >&2; echo "dev vault exited" >&2; exit 1; }
+  sleep 0.2
+done
+[ -f "$WORK/vault/vault.env" ] || { cat "$WORK/vault.log" >&2; echo "dev vault not ready after 60 s" >&2; exit 1; }
+# shellcheck disable=SC1091
+. "$WORK/vault/vault.env"   # VAULT_URL IDENTITY_ENDPOINT IDENTITY_HEADER TRUST_STORE TRUST_STORE_PASSWORD STATS_URL
+cat "$WORK/vault.log"
+
+KV_PROPS=(
+  "-Dquarkus.kvconfig.url=$VAULT_URL"
+  "-Dquarkus.kvconfig.credential.identity-endpoint=$IDENTITY_ENDPOINT"
+  "-Dquarkus.kvconfig.credential.identity-header=$IDENTITY_HEADER"
+  "-Dquarkus.kvconfig.tls.trust-store=$TRUST_STORE"
+  "-Dquarkus.kvconfig.tls.trust-store-password=$TRUST_STORE_PASSWORD"
+  "-Dquarkus.kvconfig.challenge-resource-verification=false"
+)
+
+# ---------------------------------------------------------------- startup
+STATUS=0
+if $STARTUP; then
+  log "startup runs: refs $REFS, parallelism $PAR, $RUNS start(s) each after $WARMUP warm-up round(s)"
+  java -cp "$HARNESS_CP" io.kvconfig.bench.StartupBench \
+    --vault-env "$WORK/vault/vault.env" --work "$WORK/startup" \
+    --plain-jar "$PLAIN_JAR" --kv-jar "$KV_JAR" \
+    --runs "$RUNS" --warmup "$WARMUP" --refs "$REFS" --parallelism "$PAR" \
+    --shared "$SHARED" --credential-case "$CRED_CASE" \
+    --out-md "$OUT/startup.md" --out-csv "$OUT/startup.csv" || STATUS=1
+fi
+
+# ---------------------------------------------------------------- admin API load
+stats() { curl -fsS "$STATS_URL/stats"; }
+stat_of() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p"; }
+
+if $LOAD; then
+  log "admin API load run (wrk, loopback, ${DURATION} s per run)"
+  SVC_DIR="$WORK/service"
+  mkdir -p "$SVC_DIR"
+  cat >"$SVC_DIR/.env" <<EOF
+# written by benchmarks/run.sh
+ADMIN_SECRET=@kv:bench-admin-secret
+LOG_LEVEL=INFO
+EOF
+  chmod 600 "$SVC_DIR/.env"
+  SVC_PORT=18090
+  (cd "$SVC_DIR" && exec java "${KV_PROPS[@]}" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$SVC_PORT \
+      -jar "$SERVICE_JAR") >"$WORK/service.log" 2>&1 &
+  SVC_PID=$!
+  PIDS+=($SVC_PID)
+  BASE="http://127.0.0.1:$SVC_PORT"
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "$BASE/health" 2>/dev/null && break
+    kill -0 "$SVC_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if ! curl -fsS -o /dev/null "$BASE/health" 2>/dev/null; then
+    tail -40 "$WORK/service.log" >&2
+    echo "the service did not come up: load run skipped" >&2
+    STATUS=1
+  else
+    AUTH=(-H "Authorization: Bearer $BENCH_ADMIN_SECRET")
+    # one PUT alone: the dev vault's requests for exactly one request
+    curl -fsS "$STATS_URL/reset" >/dev/null
+    BODY='{"GITHUB_TOKEN":"ghp-one","BOT_APP_PASSWORD":"bot-one","ACS_CONNECTION_STRING":"endpoint=https://acs.invalid/;accesskey=one","AZURE_OPENAI_API_KEY":"oai-one","ADMIN_SECRET":"'"$BENCH_ADMIN_SECRET"'"}'
+    PUT_CODE=$(curl -sS -o "$WORK/put-one.json" -w '%{http_code}' -X PUT "${AUTH[@]}" \
+      -H 'Content-Type: application/json' --data "$BODY" "$BASE/api/settings")
+    ONE_PUT_STATS=$(stats)
+    echo "one PUT: HTTP $PUT_CODE; dev vault: $ONE_PUT_STATS"
+    [ "$PUT_CODE" = 200 ] || { echo "PUT /api/settings answered $PUT_CODE: $(head -c 500 "$WORK/put-one.json")" >&2; STATUS=1; }
+
+    LOAD_MD="$OUT/load.md"
+    {
+      echo "### Admin API under load (wrk 4.1, loopback, ${DURATION} s per run)"
+      echo
+      echo "One PUT alone (5 secrets): HTTP $PUT_CODE; dev vault requests: \`$ONE_PUT_STATS\`."
+      echo
+      echo "| request | connections | requests/s | p50 ms | p90 ms | p99 ms | max ms | requests | non-2xx | vault SetSecret per request |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    } >"$LOAD_MD"
+    for method in GET PUT; do
+      for conns in 1 16; do
+        threads=$([ "$conns" = 1 ] && echo 1 || echo 2)
+        curl -fsS "$STATS_URL/reset" >/dev/null
+        line=$(BENCH_METHOD=$method timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" \
+          --timeout 10s -s "$BENCH/load/settings.lua" "$BASE/api/settings" | tee -a "$WORK/wrk.log" | grep '^BENCH ' || true)
+        vs=$(stats)
+        if [ -z "$line" ]; then echo "wrk $method c=$conns gave no result" >&2; STATUS=1; continue; fi
+        echo "$method c=$conns: $line; dev vault: $vs"
+        req=$(echo "$line" | stat_of requests)
+        non2xx=$(echo "$line" | stat_of non2xx)
+        sets=$(echo "$vs" | stat_of SetSecret)
+        [ "$non2xx" = 0 ] || STATUS=1
+        label="GET /api/settings"
+        [ "$method" = PUT ] && label="PUT /api/settings (5 secrets)"
+        echo "$line" | awk -v label="$label" -v c="$conns" -v sets="$sets" -v m="$method" '{
+          for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+          per = (m == "PUT" && v["requests"] > 0) ? sprintf("%.2f", sets / v["requests"]) : "–"
+          printf "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d | %d | %s |\n", label, c, v["rps"],
+            v["p50_us"] / 1000, v["p90_us"] / 1000, v["p99_us"] / 1000, v["max_us"] / 1000, v["requests"], v["non2xx"], per
+        }' >>"$LOAD_MD"
+      done
+    done
+    echo >>"$LOAD_MD"
+    echo "A PUT stores 5 secrets; the last column is the dev vault's SetSecret count over the run divided by the PUTs wrk completed (in-flight requests at the end make it slightly above 5)." >>"$LOAD_MD"
+  fi
+fi
+
+# ---------------------------------------------------------------- report
+{
+  echo "## Benchmark run $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- command: \`./benchmarks/run.sh$($SMOKE && echo ' --smoke')\` (runs $RUNS, warm-up $WARMUP, latency $LATENCY_MS ms, load ${DURATION} s)"
+  echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+  echo "- JVM: $(java -version 2>&1 | head -2 | tail -1)"
+  echo
+  [ -f "$OUT/startup.md" ] && cat "$OUT/startup.md" && echo
+  [ -f "$OUT/load.md" ] && cat "$OUT/load.md"
+} >"$OUT/latest.md"
+log "report: $OUT/latest.md"
+cat "$OUT/latest.md"
+if [ "$STATUS" != 0 ]; then echo "benchmark run had failures (see above)" >&2; fi
+exit "$STATUS"
