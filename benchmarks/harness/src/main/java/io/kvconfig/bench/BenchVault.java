@@ -95,11 +95,13 @@ public final class BenchVault {
         stop.await();
     }
 
+    /** "Token=1 Challenge=1 GetSecret=100 SetSecret=0 [other operations/outcomes seen] total=102". */
     static String counts(DevVault vault) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        OPERATIONS.forEach(op -> counts.put(op, 0L));
+        counts.putAll(vault.journal().counts());
         StringBuilder line = new StringBuilder();
-        for (String op : OPERATIONS) {
-            line.append(op).append('=').append(vault.journal().count(op)).append(' ');
-        }
+        counts.forEach((op, n) -> line.append(op).append('=').append(n).append(' '));
         return line.append("total=").append(vault.journal().total()).append('\n').toString();
     }
 
