@@ -1,28 +1,31 @@
 package io.kvconfig.runtime.firewall;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
 
 import org.jboss.logging.Logger;
 
 /**
  * Finds this machine's public IPv4 address by asking plain-text IP echo services in turn (first valid
- * public answer wins). Uses its own small JDK HttpClient with the same SSLContext as the Key Vault clients,
- * so a dev vault's echo endpoint is trusted the same way its vault is.
+ * public answer wins). Uses the Key Vault clients' one HTTP client (JDK HttpClient underneath), so the echo
+ * endpoint is trusted exactly like the vault (JDK CAs + the configured trust store, e.g. the dev vault's CA).
  */
 public final class IpEchoClient {
 
@@ -33,23 +36,17 @@ public final class IpEchoClient {
     private final Duration timeout;
     private final HttpClient http;
 
-    public IpEchoClient(List<URI> urls, Duration timeout, SSLContext sslContext) {
+    public IpEchoClient(List<URI> urls, Duration timeout, HttpClient http) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("no IP echo URL configured");
         }
         this.urls = List.copyOf(urls);
         this.timeout = timeout;
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL);
-        if (sslContext != null) {
-            b.sslContext(sslContext);
-        }
-        this.http = b.build();
+        this.http = http;
     }
 
-    public static IpEchoClient of(FirewallSettings settings, SSLContext sslContext) {
-        return new IpEchoClient(settings.ipEchoUrls(), settings.ipEchoTimeout(), sslContext);
+    public static IpEchoClient of(FirewallSettings settings, HttpClient http) {
+        return new IpEchoClient(settings.ipEchoUrls(), settings.ipEchoTimeout(), http);
     }
 
     public List<URI> urls() {
@@ -90,14 +87,34 @@ public final class IpEchoClient {
     }
 
     private String fetch(URI url) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "text/plain").GET().build();
-        HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = resp.body()) {
-            if (resp.statusCode() != 200) {
-                throw new EchoHttpException(resp.statusCode());
+        HttpRequest req = new HttpRequest(HttpMethod.GET, url.toString()).setHeader("Accept", "text/plain");
+        CompletableFuture<byte[]> answer = http.send(req)
+                .flatMap(resp -> {
+                    if (resp.getStatusCode() != 200) {
+                        int status = resp.getStatusCode();
+                        resp.close();
+                        return reactor.core.publisher.Mono.error(new EchoHttpException(status));
+                    }
+                    return resp.getBodyAsByteArray().defaultIfEmpty(new byte[0]);
+                })
+                .toFuture();
+        try {
+            byte[] bytes = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            int n = Math.min(bytes.length, MAX_BODY);
+            return new String(bytes, 0, n, StandardCharsets.UTF_8);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new EchoTimeoutException();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while ((c instanceof UncheckedIOException || c instanceof ExecutionException
+                    || (c != null && c.getClass() == RuntimeException.class)) && c.getCause() != null) {
+                c = c.getCause();
             }
-            byte[] bytes = in.readNBytes(MAX_BODY);
-            return new String(bytes, StandardCharsets.UTF_8);
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(c == null ? "request failed" : c.toString(), c);
         }
     }
 
@@ -105,7 +122,7 @@ public final class IpEchoClient {
         if (e instanceof HttpConnectTimeoutException) {
             return "connect timed out after " + timeout.toMillis() + " ms";
         }
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof EchoTimeoutException) {
             return "no answer within " + timeout.toMillis() + " ms";
         }
         if (e instanceof ConnectException) {
@@ -115,6 +132,12 @@ public final class IpEchoClient {
             return "TLS failed: " + e.getMessage();
         }
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private static final class EchoTimeoutException extends IOException {
+        EchoTimeoutException() {
+            super("timeout");
+        }
     }
 
     private static final class EchoHttpException extends IOException {

@@ -74,8 +74,10 @@ class IpEchoClientTest {
         }
     }
 
+    private static final com.azure.core.http.HttpClient HTTP = new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder().build();
+
     private IpEchoClient client(URI... urls) {
-        return new IpEchoClient(List.of(urls), Duration.ofMillis(500), null);
+        return new IpEchoClient(List.of(urls), Duration.ofMillis(500), HTTP);
     }
 
     @Test
@@ -135,7 +137,7 @@ class IpEchoClientTest {
 
     @Test
     void needsAtLeastOneUrl() {
-        assertThatThrownBy(() -> new IpEchoClient(List.of(), Duration.ofSeconds(1), null))
+        assertThatThrownBy(() -> new IpEchoClient(List.of(), Duration.ofSeconds(1), HTTP))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
