@@ -1,0 +1,96 @@
+package io.kvconfig.runtime;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+import io.kvconfig.runtime.vault.KeyVaultClients;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
+
+/**
+ * Process-wide state shared by the config interceptor (which resolves at config init, before CDI exists) and the
+ * {@link KeyVault} bean: the ONE {@link KeyVaultClients} and the startup report. A new runtime config (a dev-mode
+ * restart) replaces it and closes the previous clients.
+ */
+public final class KvConfigRuntime {
+
+    private static final Logger LOG = Logger.getLogger(KvConfigRuntime.class);
+
+    /** The startup report of the current runtime config; never holds values. */
+    public record Report(Optional<KeyVaultSettings> settings, List<ReferenceStatus> references, long elapsedMillis) {
+        public static final Report NONE = new Report(Optional.empty(), List.of(), 0);
+    }
+
+    private static final Object LOCK = new Object();
+    private static KeyVaultClients clients;
+    private static volatile Report report = Report.NONE;
+
+    private KvConfigRuntime() {
+    }
+
+    public static Report report() {
+        return report;
+    }
+
+    /** Called by the config interceptor once its batch is done (statuses only, never values). */
+    public static void publishReport(Optional<KeyVaultSettings> settings, List<ReferenceStatus> references, long elapsedMillis) {
+        report = new Report(settings, List.copyOf(references), elapsedMillis);
+    }
+
+    /**
+     * The shared clients for {@code settings}: the current ones when they were built from equal settings, else new
+     * ones (the previous are closed).
+     */
+    public static KeyVaultClients clients(KeyVaultSettings settings) {
+        synchronized (LOCK) {
+            if (clients != null && clients.settings().equals(settings)) {
+                return clients;
+            }
+            KeyVaultClients fresh = new KeyVaultClients(settings);
+            replace(fresh);
+            return fresh;
+        }
+    }
+
+    /** A fresh set of clients, replacing (and closing) the current one: used once per new runtime config. */
+    static KeyVaultClients freshClients(KeyVaultSettings settings) {
+        synchronized (LOCK) {
+            KeyVaultClients fresh = new KeyVaultClients(settings);
+            replace(fresh);
+            return fresh;
+        }
+    }
+
+    /** The current clients, if any were created. */
+    public static Optional<KeyVaultClients> currentClients() {
+        synchronized (LOCK) {
+            return Optional.ofNullable(clients);
+        }
+    }
+
+    /** Closes the clients (application shutdown). */
+    public static void shutdown() {
+        synchronized (LOCK) {
+            replace(null);
+        }
+    }
+
+    private static void replace(KeyVaultClients next) {
+        KeyVaultClients previous = clients;
+        clients = next;
+        if (previous != null && previous != next) {
+            try {
+                previous.close();
+            } catch (RuntimeException e) {
+                LOG.debugf("Closing previous Key Vault clients failed: %s", e.toString());
+            }
+        }
+    }
+
+    /** Builds settings from any lookup (config or environment) - exposed for the bean and tools. */
+    public static KeyVaultSettings settings(Function<String, Optional<String>> lookup) {
+        return KeyVaultSettings.from(lookup);
+    }
+}

@@ -1,0 +1,197 @@
+package io.kvconfig.runtime.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.quarkus.runtime.annotations.ConfigDocDefault;
+import io.quarkus.runtime.annotations.ConfigPhase;
+import io.quarkus.runtime.annotations.ConfigRoot;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Azure Key Vault references: any config value written {@code @kv:<secret-name>} is resolved from Key Vault
+ * when the application starts.
+ * <p>
+ * These properties are read at runtime, from the same config as the references (so {@code .env},
+ * environment variables, {@code application.yaml} and {@code application.properties} all work); they must not
+ * themselves be {@code @kv:} references.
+ */
+@ConfigMapping(prefix = "quarkus.kvconfig")
+@ConfigRoot(phase = ConfigPhase.RUN_TIME)
+public interface KvConfigConfig {
+
+    /**
+     * Whether {@code @kv:} references are resolved. When {@code false} the extension does nothing at all and
+     * a {@code @kv:} value stays the literal text of the reference.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * The default vault, e.g. {@code https://my-vault.vault.azure.net} (a trailing slash is fine). When
+     * unset, {@code KEY_VAULT_URL} (environment or {@code .env}) is used. A reference that names its own
+     * vault ({@code @kv:https://<host>/secrets/<name>}) does not need it. In dev and test mode the Dev
+     * Service sets it when neither is configured.
+     */
+    Optional<String> url();
+
+    /**
+     * Resolve only these properties (names as written in their source, e.g. {@code GITHUB_TOKEN} or
+     * {@code github.token}; the environment-variable form of a name matches too). Empty: every {@code @kv:}
+     * value resolves. References left alone are listed in the startup log line and keep their literal text.
+     */
+    Optional<List<String>> resolveOnly();
+
+    /**
+     * How many secret requests may be in flight at once during the startup batch.
+     */
+    @WithDefault("16")
+    int parallelism();
+
+    /**
+     * The overall deadline for resolving every reference at startup, retries (429 {@code Retry-After},
+     * 5xx, connection errors) included. Past it, startup fails with the list of unresolved references.
+     */
+    @WithDefault("30S")
+    Duration startupTimeout();
+
+    /**
+     * Whether the vault's authentication challenge must name a {@code *.vault.azure.net}-style resource.
+     * Only the dev vault (whose host is {@code localhost}) needs {@code false}; the Dev Service sets it.
+     */
+    @WithDefault("true")
+    boolean challengeResourceVerification();
+
+    /**
+     * Whether resolved properties are registered as SmallRye Config secret keys: hidden from
+     * {@code Config.getPropertyNames()}, config dumps and the Dev UI, and refused by programmatic
+     * {@code Config.getValue(...)} unless inside {@code io.smallrye.config.SecretKeys.doUnlocked(...)}.
+     * {@code @ConfigProperty} injection and {@code @ConfigMapping} interfaces still receive the value.
+     */
+    @WithDefault("true")
+    boolean hideResolvedValues();
+
+    /**
+     * Authentication to Key Vault.
+     */
+    Credential credential();
+
+    /**
+     * TLS towards the vault.
+     */
+    Tls tls();
+
+    /**
+     * Firewall allowlisting: put this machine's public IP on the vault's firewall before resolving.
+     */
+    Firewall firewall();
+
+    /** Which Azure credential authenticates the vault calls. */
+    enum CredentialType {
+        /** {@code DefaultAzureCredential}: environment, workload identity, managed identity, Azure CLI, ... */
+        DEFAULT,
+        /** Managed identity only (optionally a user-assigned one, see {@code client-id}). */
+        MANAGED_IDENTITY,
+        /** Workload identity (Kubernetes federated token) only. */
+        WORKLOAD_IDENTITY,
+        /** The signed-in Azure CLI ({@code az login}) only. */
+        AZURE_CLI
+    }
+
+    interface Credential {
+        /**
+         * The credential type. {@code default} tries the whole {@code DefaultAzureCredential} chain, which can
+         * be slow where most of it does not apply; pick a narrower one to start faster.
+         */
+        @WithDefault("default")
+        CredentialType type();
+
+        /**
+         * Client id of a user-assigned managed identity, or of the workload identity's application.
+         */
+        Optional<String> clientId();
+
+        /**
+         * Microsoft Entra tenant id to authenticate in.
+         */
+        Optional<String> tenantId();
+
+        /**
+         * Managed identity endpoint (App Service style), overriding the {@code IDENTITY_ENDPOINT} environment
+         * variable for this credential only. Set by the Dev Service.
+         */
+        Optional<String> identityEndpoint();
+
+        /**
+         * Header value sent to the managed identity endpoint, overriding {@code IDENTITY_HEADER}. Set by the
+         * Dev Service.
+         */
+        Optional<String> identityHeader();
+    }
+
+    interface Tls {
+        /**
+         * A PKCS#12 trust store whose certificates are trusted in addition to the JDK's CAs for vault, token
+         * and Resource Manager calls. Hostname verification stays on. Set by the Dev Service.
+         */
+        Optional<String> trustStore();
+
+        /**
+         * Password of {@code trust-store}.
+         */
+        Optional<String> trustStorePassword();
+    }
+
+    interface Firewall {
+        /**
+         * Resource group of the vault; when set (or {@code KEY_VAULT_RG}), allowlisting is on. Dev and test
+         * runs only ever talk to a local Resource Manager (the dev vault's).
+         */
+        Optional<String> resourceGroup();
+
+        /**
+         * The vault's resource name. Default: {@code KEY_VAULT_NAME}, else the first label of the vault URL's
+         * host.
+         */
+        Optional<String> vaultName();
+
+        /**
+         * Subscription holding the vault. Default: {@code AZURE_SUBSCRIPTION_ID}, else looked up among the
+         * subscriptions the credential can see.
+         */
+        Optional<String> subscriptionId();
+
+        /**
+         * Azure Resource Manager endpoint.
+         */
+        @ConfigDocDefault("the vault's cloud's, https://management.azure.com/ for public Azure")
+        Optional<String> resourceManagerUrl();
+
+        /**
+         * Plain-text public-IP echo services, tried in turn.
+         */
+        @ConfigDocDefault("https://api.ipify.org,https://checkip.amazonaws.com,https://ipv4.icanhazip.com")
+        Optional<List<String>> ipEchoUrls();
+
+        /**
+         * Timeout of each IP echo request.
+         */
+        @WithDefault("5S")
+        Duration ipEchoTimeout();
+
+        /**
+         * Add the IP rule even when the vault's public network access is disabled. Allowlisting never changes
+         * {@code publicNetworkAccess} or the default action itself.
+         */
+        @WithDefault("false")
+        boolean allowPublicNetworkAccess();
+
+        /**
+         * How long to wait for a new firewall rule to take effect (polled with a cheap data-plane call).
+         */
+        @WithDefault("60S")
+        Duration propagationTimeout();
+    }
+}

@@ -1,0 +1,138 @@
+package io.kvconfig.runtime.config;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.kvconfig.runtime.reference.InvalidReferenceException;
+import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.smallrye.config.ConfigSourceInterceptor;
+import io.smallrye.config.ConfigSourceInterceptorContext;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.PropertyName;
+
+/**
+ * Replaces the winning value of every property that is a {@code @kv:} reference with the secret's value.
+ * <p>
+ * All references are resolved in ONE batch the first time the complete config is used (the first
+ * {@code iterateNames}, which SmallRye's mapping does while the runtime config is built, or the first read of a
+ * referenced property), never one request per property; values are then cached for the life of this config.
+ * Lookups are matched by reference, so {@code GITHUB_TOKEN} and {@code github.token} (the same environment
+ * variable or {@code .env} entry) both resolve.
+ */
+final class KvConfigInterceptor implements ConfigSourceInterceptor {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Set<PropertyName> secretKeys;
+    private final transient ReferenceBatch batch = new ReferenceBatch();
+    private final transient Map<String, SecretReference> parsed = new ConcurrentHashMap<>();
+
+    /**
+     * @param secretKeys the builder's live secret-key set (SmallRye's secret-key interceptor and property-name
+     *        filter read this same set), or {@code null} not to register resolved names as secret keys
+     */
+    KvConfigInterceptor(Set<PropertyName> secretKeys) {
+        this.secretKeys = secretKeys;
+    }
+
+    @Override
+    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
+        ConfigValue value = context.proceed(name);
+        if (value == null || value.getValue() == null || !SecretReferenceParser.isReference(value.getValue())) {
+            return value;
+        }
+        ReferenceBatch.Result result = batch.ensureResolved(context, this::addSecretKeys);
+        if (!result.enabled() || !result.selected(name)) {
+            return value;
+        }
+        SecretReference reference = parse(value.getValue());
+        Optional<String> secret = result.valueOf(reference)
+                .orElseGet(() -> batch.resolveLate(context, name, reference, this::addSecretKeys));
+        return secret.map(value::withValue).orElse(null);
+    }
+
+    @Override
+    public Iterator<String> iterateNames(ConfigSourceInterceptorContext context) {
+        // SmallRye lists names (and filters secret keys) before mappings read values: resolving here registers
+        // the resolved names as secret keys before the list is built
+        batch.ensureResolved(context, this::addSecretKeys);
+        return context.iterateNames();
+    }
+
+    private SecretReference parse(String text) {
+        return parsed.computeIfAbsent(text, SecretReferenceParser::parse);
+    }
+
+    private void addSecretKeys(List<String> names) {
+        if (secretKeys == null) {
+            return;
+        }
+        for (String name : names) {
+            secretKeys.add(PropertyName.name(name));
+            String dotted = dottedForm(name);
+            if (dotted != null) {
+                secretKeys.add(PropertyName.name(dotted));
+            }
+        }
+    }
+
+    /** {@code GITHUB_TOKEN} -> {@code github.token}, the name an app usually injects an env-style key as. */
+    static String dottedForm(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return null;
+            }
+        }
+        return name.toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /** Environment-variable form of a name, for comparing {@code resolve-only} entries with names in any form. */
+    static String envForm(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return sb.toString();
+    }
+
+    /** Collects the winning reference of every property visible through {@code context}, profiles applied. */
+    static Map<String, String> collectReferences(ConfigSourceInterceptorContext context) {
+        Map<String, String> references = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        context.iterateNames().forEachRemaining(names::add);
+        for (String name : names) {
+            if (name.startsWith("%")) {
+                continue; // another profile's value; the active one is listed under the plain name
+            }
+            ConfigValue value;
+            try {
+                value = context.proceed(name);
+            } catch (RuntimeException e) {
+                continue; // e.g. an unresolvable expression: reading the property reports it
+            }
+            if (value != null && value.getValue() != null && SecretReferenceParser.isReference(value.getValue())) {
+                references.put(name, value.getValue());
+            }
+        }
+        return references;
+    }
+
+    static SecretReference parseOrNull(String text, Map<String, String> problems, String property) {
+        try {
+            return SecretReferenceParser.parse(text);
+        } catch (InvalidReferenceException e) {
+            problems.put(property, e.getMessage());
+            return null;
+        }
+    }
+}

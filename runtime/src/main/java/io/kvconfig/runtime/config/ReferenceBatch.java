@@ -1,0 +1,187 @@
+package io.kvconfig.runtime.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.jboss.logging.Logger;
+
+import io.kvconfig.runtime.KvConfigRuntime;
+import io.kvconfig.runtime.ReferenceStatus;
+import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
+import io.smallrye.config.ConfigSourceInterceptorContext;
+import io.smallrye.config.ConfigValue;
+
+/**
+ * The one startup batch of a runtime config: which references exist, which are selected, their values. Values
+ * live only here (and in the SmallRye values handed to the app), never in the published report.
+ */
+final class ReferenceBatch {
+
+    private static final Logger LOG = Logger.getLogger("io.kvconfig");
+
+    static final String ENABLED = "quarkus.kvconfig.enabled";
+    static final String RESOLVE_ONLY = "quarkus.kvconfig.resolve-only";
+    static final String HIDE_RESOLVED_VALUES = "quarkus.kvconfig.hide-resolved-values";
+
+    /** Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional. */
+    record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values) {
+        static final Result DISABLED = new Result(false, Set.of(), Map.of());
+
+        boolean selected(String name) {
+            return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigInterceptor.envForm(name));
+        }
+
+        Optional<Optional<String>> valueOf(SecretReference reference) {
+            return Optional.ofNullable(values.get(reference));
+        }
+    }
+
+    private volatile Result result;
+    private KeyVaultSettings settings;
+    private final List<ReferenceStatus> statuses = new ArrayList<>();
+
+    Result ensureResolved(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
+        Result r = result;
+        if (r != null) {
+            return r;
+        }
+        synchronized (this) {
+            if (result == null) {
+                result = resolveAll(context, secretKeys);
+            }
+            return result;
+        }
+    }
+
+    /** A reference the batch did not see (e.g. a name only reachable by lookup): resolved on its own, cached. */
+    synchronized Optional<String> resolveLate(ConfigSourceInterceptorContext context, String name, SecretReference reference,
+            Consumer<List<String>> secretKeys) {
+        Optional<String> known = result.values().get(reference);
+        if (known != null) {
+            return known;
+        }
+        Map<String, SecretReference> one = Map.of(name, reference);
+        checkVaultConfigured(one);
+        long start = System.nanoTime();
+        Map<String, Optional<String>> values = Resolver.resolve(settings, one);
+        Optional<String> value = values.get(name);
+        Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
+        all.put(reference, value);
+        result = new Result(true, result.resolveOnly(), Map.copyOf(all));
+        statuses.add(status(name, reference, value));
+        KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed(start));
+        secretKeys.accept(List.of(name));
+        LOG.debugf("Resolved a late Key Vault reference for %s", name);
+        return value;
+    }
+
+    private Result resolveAll(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
+        Function<String, Optional<String>> lookup = name -> Optional.ofNullable(context.proceed(name)).map(ConfigValue::getValue);
+        boolean enabled = lookup.apply(ENABLED).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
+        if (!enabled) {
+            return Result.DISABLED;
+        }
+        long start = System.nanoTime();
+        settings = KeyVaultSettings.from(lookup);
+        Set<String> resolveOnly = lookup.apply(RESOLVE_ONLY).map(ReferenceBatch::names).orElse(Set.of());
+        boolean hide = lookup.apply(HIDE_RESOLVED_VALUES).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
+
+        Map<String, String> found = KvConfigInterceptor.collectReferences(context);
+        Map<String, SecretReference> selected = new LinkedHashMap<>();
+        Map<String, String> invalid = new LinkedHashMap<>();
+        List<String> leftAlone = new ArrayList<>();
+        Result probe = new Result(true, resolveOnly, Map.of());
+        for (Map.Entry<String, String> e : found.entrySet()) {
+            if (!probe.selected(e.getKey())) {
+                leftAlone.add(e.getKey());
+                statuses.add(new ReferenceStatus(e.getKey(), e.getValue(), null, null, ReferenceStatus.Status.LEFT_ALONE,
+                        "not listed in " + RESOLVE_ONLY));
+                continue;
+            }
+            SecretReference ref = KvConfigInterceptor.parseOrNull(e.getValue(), invalid, e.getKey());
+            if (ref != null) {
+                selected.put(e.getKey(), ref);
+            }
+        }
+        if (!invalid.isEmpty()) {
+            throw new IllegalArgumentException(invalidMessage(invalid));
+        }
+        checkVaultConfigured(selected);
+
+        Map<SecretReference, Optional<String>> values = new HashMap<>();
+        if (!selected.isEmpty()) {
+            Map<String, Optional<String>> byProperty = Resolver.resolve(settings, selected);
+            for (Map.Entry<String, SecretReference> e : selected.entrySet()) {
+                Optional<String> v = byProperty.getOrDefault(e.getKey(), Optional.empty());
+                values.put(e.getValue(), v);
+                statuses.add(status(e.getKey(), e.getValue(), v));
+            }
+            if (hide) {
+                secretKeys.accept(List.copyOf(selected.keySet()));
+            }
+        }
+        long elapsed = elapsed(start);
+        KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed);
+        long secrets = selected.values().stream().map(r -> r.vaultUrlOr(settings.vaultUrl().orElse(null)) + "/" + r.name()
+                + "/" + r.version()).distinct().count();
+        if (leftAlone.isEmpty()) {
+            LOG.infof("Key Vault: resolved %d references to %d secrets in %d ms", selected.size(), secrets, elapsed);
+        } else {
+            LOG.infof("Key Vault: resolved %d references to %d secrets in %d ms; left alone (not in %s): %s",
+                    selected.size(), secrets, elapsed, RESOLVE_ONLY, String.join(", ", leftAlone));
+        }
+        return new Result(true, resolveOnly, Map.copyOf(values));
+    }
+
+    private void checkVaultConfigured(Map<String, SecretReference> selected) {
+        if (settings.configured()) {
+            return;
+        }
+        List<String> needing = selected.entrySet().stream().filter(e -> e.getValue().vaultUrl() == null)
+                .map(e -> e.getKey() + " (" + e.getValue().toReferenceString() + ")").toList();
+        if (!needing.isEmpty()) {
+            throw new IllegalStateException(needing.size() + " @kv: reference(s) need a Key Vault but none is configured. "
+                    + "Set KEY_VAULT_URL (environment or .env) or quarkus.kvconfig.url to the vault URL, e.g. "
+                    + "https://my-vault.vault.azure.net (in dev and test mode, leave both unset and keep "
+                    + "quarkus.kvconfig.devservices.enabled=true to use the local dev vault). References: "
+                    + String.join(", ", needing));
+        }
+    }
+
+    private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {
+        String vault = ref.vaultUrlOr(settings.vaultUrl().orElse(null));
+        return value.isPresent()
+                ? new ReferenceStatus(property, ref.toReferenceString(), ref.name(), vault, ReferenceStatus.Status.RESOLVED, "")
+                : new ReferenceStatus(property, ref.toReferenceString(), ref.name(), vault,
+                        ReferenceStatus.Status.OPTIONAL_MISSING, "optional secret not found; property left unset");
+    }
+
+    private static String invalidMessage(Map<String, String> invalid) {
+        return "Invalid @kv: reference(s): " + invalid.entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
+    }
+
+    private static Set<String> names(String list) {
+        Set<String> out = new HashSet<>();
+        for (String part : list.split(",")) {
+            if (!part.isBlank()) {
+                out.add(KvConfigInterceptor.envForm(part.strip()));
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    private static long elapsed(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
