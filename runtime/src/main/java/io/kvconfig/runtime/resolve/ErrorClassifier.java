@@ -1,0 +1,279 @@
+package io.kvconfig.runtime.resolve;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpResponse;
+import com.azure.json.JsonProviders;
+import com.azure.json.JsonReader;
+
+/**
+ * Maps an SDK failure to a {@link FailureKind}, whether to retry, and actionable text. Only the service's error
+ * code, inner code and message are quoted (Key Vault error bodies hold no secret material); other exception
+ * messages are quoted only for I/O and credential failures, whose texts are about connections and credentials.
+ */
+final class ErrorClassifier {
+
+    /** A classified failure. retryAfter is set for 429 with a Retry-After header. */
+    record Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status) {
+        boolean firewall() {
+            return kind == FailureKind.FIREWALL_BLOCKED;
+        }
+    }
+
+    private static final Pattern CLIENT_ADDRESS = Pattern.compile("Client address:?\\s*([0-9A-Fa-f:.]+[0-9A-Fa-f])");
+    private static final int MAX_QUOTE = 400;
+
+    private ErrorClassifier() {
+    }
+
+    static Classified classify(Throwable error, String credentialDescription) {
+        Throwable e = unwrap(error);
+        if (e instanceof ClientAuthenticationException cae && !fromVault(cae)) {
+            return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                    "could not get a token with " + credentialDescription + ": " + cut(oneLine(cae.getMessage())), 0);
+        }
+        if (e instanceof HttpResponseException hre && hre.getResponse() != null) {
+            return classifyResponse(hre, credentialDescription);
+        }
+        if (e instanceof ClientAuthenticationException cae) {
+            return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                    "could not get a token with " + credentialDescription + ": " + cut(oneLine(cae.getMessage())), 0);
+        }
+        if (isCredentialUnavailable(e)) {
+            return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                    "no credential available in " + credentialDescription + ": " + cut(oneLine(e.getMessage())), 0);
+        }
+        if (e instanceof TimeoutException) {
+            return new Classified(FailureKind.TIMED_OUT, true, null, "no response in time", 0);
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof SSLPeerUnverifiedException || c instanceof GeneralSecurityException
+                    || (c instanceof SSLHandshakeException && c.getCause() instanceof GeneralSecurityException)
+                    || (c instanceof SSLException && String.valueOf(c.getMessage()).contains("PKIX"))) {
+                return new Classified(FailureKind.UNREACHABLE, false, null,
+                        "TLS handshake failed (" + cut(oneLine(c.getMessage())) + "); the vault's certificate is not trusted "
+                                + "or does not match its host name; for a private CA set quarkus.kvconfig.tls.trust-store",
+                        0);
+            }
+            if (c instanceof UnknownHostException) {
+                return new Classified(FailureKind.UNREACHABLE, true, null,
+                        "cannot resolve the vault host (" + cut(oneLine(c.getMessage())) + "); check the vault URL and DNS",
+                        0);
+            }
+            if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
+                return new Classified(FailureKind.UNREACHABLE, true, null,
+                        "cannot connect (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage()))
+                                + "); check the vault URL, network and proxy", 0);
+            }
+            if (c instanceof SSLException || c instanceof IOException) {
+                return new Classified(FailureKind.UNREACHABLE, true, null,
+                        "connection failed (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage())) + ")",
+                        0);
+            }
+        }
+        // unknown: quote the type only, its message could echo response content
+        return new Classified(FailureKind.UNEXPECTED, false, null, "unexpected " + e.getClass().getName(), 0);
+    }
+
+    private static Classified classifyResponse(HttpResponseException e, String credentialDescription) {
+        HttpResponse response = e.getResponse();
+        int status = response.getStatusCode();
+        ServiceError err = serviceError(e);
+        String service = err.describe();
+        switch (status) {
+            case 404:
+                return new Classified(FailureKind.NOT_FOUND, false, null,
+                        "the secret (or this version) does not exist in the vault; create it, fix the name, "
+                                + "or mark the reference optional with @kv?:" + service,
+                        status);
+            case 401:
+                return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                        "the vault rejected the token from " + credentialDescription
+                                + " (wrong tenant or audience?)" + service,
+                        status);
+            case 403: {
+                String inner = err.innerCode == null ? "" : err.innerCode;
+                if (inner.equalsIgnoreCase("ForbiddenByConnection") || inner.equalsIgnoreCase("ForbiddenByFirewall")) {
+                    String address = clientAddress(err.message);
+                    return new Classified(FailureKind.FIREWALL_BLOCKED, false, null,
+                            "the vault firewall refused client address " + (address == null ? "(not reported)" : address)
+                                    + "; add it to the vault's network rules (or configure "
+                                    + "quarkus.kvconfig.firewall.resource-group for automatic allowlisting)" + service,
+                            status);
+                }
+                if (inner.equalsIgnoreCase("SecretDisabled")
+                        || (err.message != null && err.message.toLowerCase().contains("disabled secret"))) {
+                    return new Classified(FailureKind.DISABLED, false, null,
+                            "the secret (version) is disabled; enable it or reference another version" + service, status);
+                }
+                return new Classified(FailureKind.ACCESS_DENIED, false, null,
+                        "the identity of " + credentialDescription + " may not read this secret; grant it the "
+                                + "'Key Vault Secrets User' role on the vault (or a 'get' secret access policy)" + service,
+                        status);
+            }
+            case 429:
+                return new Classified(FailureKind.THROTTLED, true, retryAfter(response), "the vault throttled the requests"
+                        + " (HTTP 429)", status);
+            case 408:
+                return new Classified(FailureKind.TIMED_OUT, true, null, "HTTP 408" + service, status);
+            default:
+                if (status >= 500) {
+                    return new Classified(FailureKind.UNEXPECTED, true, null, "the vault answered HTTP " + status + service,
+                            status);
+                }
+                return new Classified(FailureKind.UNEXPECTED, false, null, "the vault answered HTTP " + status + service,
+                        status);
+        }
+    }
+
+    static String clientAddress(String message) {
+        if (message == null) {
+            return null;
+        }
+        Matcher m = CLIENT_ADDRESS.matcher(message);
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** Seconds or an HTTP date in Retry-After, or milliseconds in (x-ms-)retry-after-ms. */
+    static Duration retryAfter(HttpResponse response) {
+        for (String h : new String[] { "retry-after-ms", "x-ms-retry-after-ms" }) {
+            String v = response.getHeaderValue(h);
+            if (v != null) {
+                try {
+                    return Duration.ofMillis(Math.max(0, Long.parseLong(v.strip())));
+                } catch (NumberFormatException ignored) {
+                    // fall through to Retry-After
+                }
+            }
+        }
+        return parseRetryAfter(response.getHeaderValue("Retry-After"));
+    }
+
+    static Duration parseRetryAfter(String v) {
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(v.strip())));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(v.strip(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (RuntimeException e2) {
+                return null;
+            }
+        }
+    }
+
+    /** error.code, error.message, error.innererror.code of a Key Vault error body. */
+    record ServiceError(String code, String message, String innerCode) {
+        String describe() {
+            if (code == null && message == null) {
+                return "";
+            }
+            StringBuilder sb = new StringBuilder(" [vault says: ");
+            if (code != null) {
+                sb.append(code);
+                if (innerCode != null) {
+                    sb.append('/').append(innerCode);
+                }
+                sb.append(": ");
+            }
+            if (message != null) {
+                sb.append(cut(oneLine(message)));
+            }
+            return sb.append(']').toString();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static ServiceError serviceError(HttpResponseException e) {
+        Object body = e.getValue();
+        Map<String, Object> root = null;
+        if (body instanceof Map<?, ?> m) {
+            root = (Map<String, Object>) m;
+        } else {
+            // azure-core puts the body in the message: Status code 403, "{...}"
+            String msg = e.getMessage();
+            int start = msg == null ? -1 : msg.indexOf('{');
+            int end = msg == null ? -1 : msg.lastIndexOf('}');
+            if (start >= 0 && end > start) {
+                try (JsonReader r = JsonProviders.createReader(msg.substring(start, end + 1))) {
+                    r.nextToken();
+                    Object o = r.readUntyped();
+                    if (o instanceof Map<?, ?> m) {
+                        root = (Map<String, Object>) m;
+                    }
+                } catch (IOException | RuntimeException ignored) {
+                    // not JSON: no service details
+                }
+            }
+        }
+        if (root == null || !(root.get("error") instanceof Map<?, ?>)) {
+            return new ServiceError(null, null, null);
+        }
+        Map<String, Object> error = (Map<String, Object>) root.get("error");
+        String inner = null;
+        if (error.get("innererror") instanceof Map<?, ?> ie && ie.get("code") instanceof String s) {
+            inner = s;
+        }
+        return new ServiceError(str(error.get("code")), str(error.get("message")), inner);
+    }
+
+    private static String str(Object o) {
+        return o instanceof String s ? s : null;
+    }
+
+    private static boolean fromVault(HttpResponseException e) {
+        return e.getResponse() != null && e.getResponse().getStatusCode() == 401
+                && e.getResponse().getRequest() != null
+                && e.getResponse().getRequest().getUrl().getPath().startsWith("/secrets");
+    }
+
+    private static boolean isCredentialUnavailable(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c.getClass().getName().startsWith("com.azure.identity.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        // Reactor and CompletableFuture wrappers
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException
+                || t.getClass().getName().startsWith("reactor.core.Exceptions")
+                || (t instanceof RuntimeException && t.getClass() == RuntimeException.class))
+                && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("[\\r\\n\\t]+", " ").strip();
+    }
+
+    static String cut(String s) {
+        return s.length() <= MAX_QUOTE ? s : s.substring(0, MAX_QUOTE) + "...";
+    }
+}

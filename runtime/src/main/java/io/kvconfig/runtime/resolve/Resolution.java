@@ -1,0 +1,99 @@
+package io.kvconfig.runtime.resolve;
+
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The outcome of one batch: resolved values by property, failures, optional references left unset, and stats.
+ * {@code toString} (also of {@link #values()}) never prints a value.
+ */
+public record Resolution(Map<String, String> values, List<ResolutionFailure> failures, List<ResolutionFailure> skipped,
+        Stats stats) {
+
+    /**
+     * @param references properties holding a reference
+     * @param distinctSecrets distinct (vault, name, version) triples
+     * @param requestsSent secret GET attempts sent, retries included (the SDK's 401 challenge round trip and token
+     *        requests are not counted)
+     * @param elapsedMillis wall time of the batch
+     */
+    public record Stats(int references, int distinctSecrets, int requestsSent, long elapsedMillis) {
+    }
+
+    public Resolution {
+        values = new HiddenValues(values);
+        failures = List.copyOf(failures);
+        skipped = List.copyOf(skipped);
+    }
+
+    public static Resolution empty() {
+        return new Resolution(Map.of(), List.of(), List.of(), new Stats(0, 0, 0, 0));
+    }
+
+    public boolean successful() {
+        return failures.isEmpty();
+    }
+
+    /** This resolution if every reference resolved (or was optional and missing). */
+    public Resolution orThrow() {
+        if (!failures.isEmpty()) {
+            throw new ResolutionFailedException(this);
+        }
+        return this;
+    }
+
+    /** The aggregated failure text: one line per failed reference, never a value. Empty when successful. */
+    public String failureReport() {
+        if (failures.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("Could not resolve ").append(failures.size()).append(" of ")
+                .append(stats.references()).append(" Key Vault reference").append(stats.references() == 1 ? "" : "s")
+                .append(':');
+        for (ResolutionFailure f : failures) {
+            sb.append("\n  - ").append(f.describe());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Resolution[values=" + values + ", failures=" + failures + ", skipped=" + skipped + ", stats=" + stats + "]";
+    }
+
+    /** Read-only, insertion-ordered map whose toString shows keys only. */
+    static final class HiddenValues extends AbstractMap<String, String> {
+        private final Map<String, String> delegate;
+
+        HiddenValues(Map<String, String> values) {
+            this.delegate = values instanceof HiddenValues h ? h.delegate
+                    : Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        }
+
+        @Override
+        public Set<Entry<String, String>> entrySet() {
+            return delegate.entrySet();
+        }
+
+        @Override
+        public String get(Object key) {
+            return delegate.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return delegate.containsKey(key);
+        }
+
+        @Override
+        public String toString() {
+            List<String> keys = new ArrayList<>(delegate.keySet());
+            return keys.isEmpty() ? "{}" : "{" + String.join("=***, ", keys) + "=***}";
+        }
+    }
+}

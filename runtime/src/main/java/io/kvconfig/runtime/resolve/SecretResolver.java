@@ -1,0 +1,378 @@
+package io.kvconfig.runtime.resolve;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jboss.logging.Logger;
+
+import com.azure.security.keyvault.secrets.SecretAsyncClient;
+import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
+
+import io.kvconfig.runtime.reference.InvalidReferenceException;
+import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.KeyVaultClients;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Resolves a batch of references: deduplicated by (vault, name, version), primed with ONE request per vault (so
+ * the 401 challenge and the token happen once), then fanned out with at most {@code parallelism} requests in
+ * flight. 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
+ * doubling to 5 s, jittered); everything within ONE deadline ({@code startup-timeout}). Vault-wide failures of the
+ * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
+ * them. {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
+ */
+public final class SecretResolver {
+
+    private static final Logger LOG = Logger.getLogger(SecretResolver.class);
+    static final long BACKOFF_BASE_MS = 200;
+    static final long BACKOFF_CAP_MS = 5_000;
+    static final long THROTTLE_BACKOFF_BASE_MS = 1_000;
+    static final long ATTEMPT_TIMEOUT_MS = 15_000;
+
+    private final KeyVaultClients clients;
+    private final KeyVaultSettings settings;
+    private final FirewallHook firewallHook;
+
+    public SecretResolver(KeyVaultClients clients) {
+        this(clients, clients.settings(), null);
+    }
+
+    /**
+     * @param firewallHook null when firewall allowlisting is not configured
+     */
+    public SecretResolver(KeyVaultClients clients, KeyVaultSettings settings, FirewallHook firewallHook) {
+        this.clients = Objects.requireNonNull(clients, "clients");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.firewallHook = firewallHook;
+    }
+
+    /**
+     * Parses then resolves raw values (property -> {@code @kv:...} text). Values that are not references are
+     * ignored; malformed references become {@link FailureKind#INVALID_REFERENCE} failures in the same report.
+     */
+    public Resolution resolveValues(Map<String, String> rawValues) {
+        Map<String, SecretReference> refs = new LinkedHashMap<>();
+        List<ResolutionFailure> invalid = new ArrayList<>();
+        rawValues.forEach((property, raw) -> {
+            if (!SecretReferenceParser.isReference(raw)) {
+                return;
+            }
+            try {
+                refs.put(property, SecretReferenceParser.parse(raw));
+            } catch (InvalidReferenceException e) {
+                invalid.add(new ResolutionFailure(property, null, null, FailureKind.INVALID_REFERENCE, e.getMessage()));
+            }
+        });
+        Resolution r = resolve(refs);
+        if (invalid.isEmpty()) {
+            return r;
+        }
+        List<ResolutionFailure> failures = new ArrayList<>(invalid);
+        failures.addAll(r.failures());
+        Resolution.Stats s = r.stats();
+        return new Resolution(r.values(), failures, r.skipped(),
+                new Resolution.Stats(s.references() + invalid.size(), s.distinctSecrets(), s.requestsSent(), s.elapsedMillis()));
+    }
+
+    /** Resolves every reference (property name -> reference). Never throws for a failed reference: see {@link Resolution#orThrow()}. */
+    public Resolution resolve(Map<String, SecretReference> references) {
+        if (references.isEmpty()) {
+            return Resolution.empty();
+        }
+        return new Batch(references).run();
+    }
+
+    /** Dedup key: vault + case-insensitive name (Key Vault names are) + version. */
+    private record Key(String vaultUrl, String name, String version) {
+    }
+
+    private static final class Target {
+        final Key key;
+        final String name;
+        final String version;
+        final List<String> properties = new ArrayList<>();
+        Outcome outcome;
+
+        Target(Key key, String name, String version) {
+            this.key = key;
+            this.name = name;
+            this.version = version;
+        }
+    }
+
+    /** A value, or a classified failure. */
+    private record Outcome(String value, FailureKind kind, String message) {
+        static Outcome ok(String value) {
+            return new Outcome(value, null, null);
+        }
+
+        static Outcome failed(FailureKind kind, String message) {
+            return new Outcome(null, kind, message);
+        }
+
+        boolean ok() {
+            return kind == null;
+        }
+    }
+
+    private final class Batch {
+        final Map<String, SecretReference> references;
+        final Map<Key, Target> targets = new LinkedHashMap<>();
+        final List<ResolutionFailure> early = new ArrayList<>();
+        final AtomicInteger requests = new AtomicInteger();
+        final long started = System.nanoTime();
+        // the deadline moves forward by the time spent inside the firewall hook
+        final AtomicLong deadline = new AtomicLong(started + settings.startupTimeout().toNanos());
+        final Set<String> hookCalledFor = new LinkedHashSet<>();
+        String hookFailure;
+
+        Batch(Map<String, SecretReference> references) {
+            this.references = references;
+            String defaultVault = settings.vaultUrl().orElse(null);
+            references.forEach((property, ref) -> {
+                String vault = ref.vaultUrlOr(defaultVault);
+                if (vault == null) {
+                    early.add(new ResolutionFailure(property, ref.name(), null, FailureKind.NO_VAULT_CONFIGURED,
+                            "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL (https://<vault-name>.vault.azure.net),"
+                                    + " or use the full secret URI @kv:https://<vault-host>/secrets/" + ref.name()));
+                    return;
+                }
+                Key key = new Key(vault, ref.name().toLowerCase(Locale.ROOT), ref.version());
+                targets.computeIfAbsent(key, k -> new Target(k, ref.name(), ref.version())).properties.add(property);
+            });
+        }
+
+        Resolution run() {
+            if (!targets.isEmpty()) {
+                callBeforeResolve();
+                fetchAll();
+            }
+            return report();
+        }
+
+        private void callBeforeResolve() {
+            if (firewallHook == null) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            try {
+                firewallHook.beforeResolve();
+            } catch (RuntimeException e) {
+                // resolution may still work (rule already present); the reason is added to firewall failures
+                hookFailure = ErrorClassifier.cut(ErrorClassifier.oneLine(e.getMessage()));
+                LOG.warnf("Key Vault firewall allowlisting failed before resolving: %s", hookFailure);
+            } finally {
+                deadline.addAndGet(System.nanoTime() - t0);
+            }
+        }
+
+        private void fetchAll() {
+            // 1. prime: one request per vault, so each vault's challenge and token are fetched once
+            Map<String, List<Target>> byVault = new LinkedHashMap<>();
+            for (Target t : targets.values()) {
+                byVault.computeIfAbsent(t.key.vaultUrl(), v -> new ArrayList<>()).add(t);
+            }
+            List<Target> primers = byVault.values().stream().map(l -> l.get(0)).toList();
+            fetch(primers);
+            primers = retryFirewallBlocked(primers);
+
+            // 2. fan out the rest, skipping vaults whose primer hit a vault-wide failure
+            List<Target> rest = new ArrayList<>();
+            for (List<Target> group : byVault.values()) {
+                Outcome primer = group.get(0).outcome;
+                boolean vaultWide = !primer.ok() && switch (primer.kind()) {
+                    case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
+                    default -> false;
+                };
+                for (Target t : group.subList(1, group.size())) {
+                    if (vaultWide) {
+                        t.outcome = Outcome.failed(primer.kind(), "not requested: " + primer.message()
+                                + " (seen for secret '" + group.get(0).name + "' in the same vault)");
+                    } else {
+                        rest.add(t);
+                    }
+                }
+            }
+            fetch(rest);
+            // 3. a firewall refusal in the fan-out (rule removed meanwhile): one hook call per vault, then retry
+            retryFirewallBlocked(rest);
+        }
+
+        /** Calls the hook for vaults with blocked targets (once per vault) and retries the blocked targets. */
+        private List<Target> retryFirewallBlocked(List<Target> batch) {
+            if (firewallHook == null) {
+                return batch;
+            }
+            Map<String, List<Target>> blocked = new LinkedHashMap<>();
+            for (Target t : batch) {
+                if (t.outcome.kind() == FailureKind.FIREWALL_BLOCKED && !hookCalledFor.contains(t.key.vaultUrl())) {
+                    blocked.computeIfAbsent(t.key.vaultUrl(), v -> new ArrayList<>()).add(t);
+                }
+            }
+            List<Target> retry = new ArrayList<>();
+            blocked.forEach((vault, list) -> {
+                hookCalledFor.add(vault);
+                long t0 = System.nanoTime();
+                boolean again;
+                try {
+                    again = firewallHook.onForbiddenByConnection(vault);
+                } catch (RuntimeException e) {
+                    hookFailure = ErrorClassifier.cut(ErrorClassifier.oneLine(e.getMessage()));
+                    LOG.warnf("Key Vault firewall allowlisting failed for %s: %s", vault, hookFailure);
+                    again = false;
+                } finally {
+                    deadline.addAndGet(System.nanoTime() - t0);
+                }
+                if (again) {
+                    retry.addAll(list);
+                }
+            });
+            if (!retry.isEmpty()) {
+                retry.forEach(t -> t.outcome = null);
+                Flux.fromIterable(retry)
+                        .flatMap(t -> attempt(t, 1, null, true).doOnNext(o -> t.outcome = o), settings.parallelism())
+                        .then().block();
+            }
+            return batch;
+        }
+
+        private void fetch(List<Target> list) {
+            if (list.isEmpty()) {
+                return;
+            }
+            Flux.fromIterable(list)
+                    .flatMap(t -> attempt(t, 1, null, false).doOnNext(o -> t.outcome = o), settings.parallelism())
+                    .then().block();
+        }
+
+        /** One GET, then retries as classified; never errors. */
+        private Mono<Outcome> attempt(Target t, int n, Classified last, boolean firewallRetry) {
+            return Mono.defer(() -> {
+                long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline.get() - System.nanoTime());
+                if (remainingMs <= 0) {
+                    return Mono.just(giveUp(last, n - 1));
+                }
+                SecretAsyncClient client = clients.forVault(t.key.vaultUrl());
+                requests.incrementAndGet();
+                Mono<KeyVaultSecret> get = t.version == null ? client.getSecret(t.name) : client.getSecret(t.name, t.version);
+                return get
+                        .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
+                        .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
+                                : Outcome.ok(s.getValue()))
+                        .onErrorResume(e -> {
+                            Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
+                            boolean retryable = c.retryable() || (firewallRetry && c.firewall());
+                            if (!retryable) {
+                                return Mono.just(failed(c));
+                            }
+                            long delay = delayMs(c, n);
+                            long left = TimeUnit.NANOSECONDS.toMillis(deadline.get() - System.nanoTime());
+                            if (delay >= left) {
+                                return Mono.just(giveUp(c, n));
+                            }
+                            LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n, delay);
+                            return Mono.delay(Duration.ofMillis(delay)).then(attempt(t, n + 1, c, firewallRetry));
+                        });
+            });
+        }
+
+        private Outcome failed(Classified c) {
+            String msg = c.detail();
+            if (c.firewall() && hookFailure != null) {
+                msg += "; automatic allowlisting failed: " + hookFailure;
+            }
+            return Outcome.failed(c.kind(), msg);
+        }
+
+        private Outcome giveUp(Classified last, int attempts) {
+            String budget = "the startup timeout of " + human(settings.startupTimeout()) + " (quarkus.kvconfig.startup-timeout) ran out";
+            if (last == null) {
+                return Outcome.failed(FailureKind.TIMED_OUT, budget + " before the request was sent");
+            }
+            String after = " after " + attempts + " attempt" + (attempts == 1 ? "" : "s");
+            return switch (last.kind()) {
+                case THROTTLED -> Outcome.failed(FailureKind.THROTTLED, last.detail() + "; " + budget + after
+                        + (last.retryAfter() != null ? " (Retry-After " + human(last.retryAfter()) + ")" : ""));
+                case UNREACHABLE -> Outcome.failed(FailureKind.UNREACHABLE, last.detail() + "; " + budget + after);
+                case FIREWALL_BLOCKED -> failed(last);
+                default -> Outcome.failed(FailureKind.TIMED_OUT, budget + after + "; last error: " + last.detail());
+            };
+        }
+
+        private long delayMs(Classified c, int n) {
+            if (c.retryAfter() != null) {
+                return c.retryAfter().toMillis();
+            }
+            long base = c.kind() == FailureKind.THROTTLED ? THROTTLE_BACKOFF_BASE_MS : BACKOFF_BASE_MS;
+            long exp = Math.min(BACKOFF_CAP_MS, base << Math.min(n - 1, 16));
+            // +-20% jitter so a burst of retries does not arrive together
+            return Math.max(1, (long) (exp * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+        }
+
+        private Resolution report() {
+            Map<String, String> values = new LinkedHashMap<>();
+            List<ResolutionFailure> failures = new ArrayList<>(early);
+            List<ResolutionFailure> skipped = new ArrayList<>();
+            Map<String, Target> byProperty = new LinkedHashMap<>();
+            for (Target t : targets.values()) {
+                for (String p : t.properties) {
+                    byProperty.put(p, t);
+                }
+            }
+            // report in the caller's property order
+            for (String property : references.keySet()) {
+                Target t = byProperty.get(property);
+                if (t == null) {
+                    continue;
+                }
+                Outcome o = t.outcome;
+                if (o.ok()) {
+                    values.put(property, o.value());
+                } else {
+                    ResolutionFailure f = new ResolutionFailure(property, t.name, t.key.vaultUrl(), o.kind(), o.message());
+                    if (o.kind() == FailureKind.NOT_FOUND && references.get(property).optional()) {
+                        skipped.add(f);
+                    } else {
+                        failures.add(f);
+                    }
+                }
+            }
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), requests.get(), elapsed);
+            for (ResolutionFailure s : skipped) {
+                LOG.infof("Optional Key Vault reference in '%s': secret '%s' not found, property left unset", s.property(),
+                        s.secretName());
+            }
+            if (failures.isEmpty()) {
+                LOG.infof("Resolved %d Key Vault reference%s (%d secret%s, %d request%s) in %d ms",
+                        stats.references(), stats.references() == 1 ? "" : "s",
+                        stats.distinctSecrets(), stats.distinctSecrets() == 1 ? "" : "s",
+                        stats.requestsSent(), stats.requestsSent() == 1 ? "" : "s", elapsed);
+            } else {
+                LOG.debugf("Key Vault resolution: %d of %d references failed in %d ms", failures.size(),
+                        stats.references(), elapsed);
+            }
+            return new Resolution(values, failures, skipped, stats);
+        }
+    }
+
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    }
+}
