@@ -1,0 +1,194 @@
+package io.kvconfig.runtime.dotenv;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+/**
+ * A {@code .env} file on disk in {@link DotEnvFormat}. Reads parse the whole file; writes are atomic and
+ * serialized:
+ * <ul>
+ * <li>atomic: the new content goes to a temp file in the same directory (mode 0600), which is fsynced, renamed
+ * over the file ({@code ATOMIC_MOVE}) and the directory fsynced; a crash at any point leaves the old or the new
+ * file, never a torn one (at worst a stale {@code .env.tmp-*} file, removed by the next write);</li>
+ * <li>serialized: one {@link ReentrantLock} per file in this JVM plus an exclusive {@link FileLock} on the
+ * sibling {@code <name>.lock} file across processes; {@link #update(Function)} reads, changes and writes under
+ * both locks, so concurrent writers never lose each other's changes.</li>
+ * </ul>
+ * The file is UTF-8; a missing file reads as an empty document.
+ */
+public final class DotEnvFile {
+
+    private static final Logger LOG = Logger.getLogger(DotEnvFile.class);
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    private final Path path;
+
+    public DotEnvFile(Path path) {
+        this.path = path.toAbsolutePath().normalize();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Parses the current file; a missing file is an empty document. */
+    public DotEnvDocument read() throws IOException {
+        String text = readText();
+        return text == null ? DotEnvDocument.EMPTY : DotEnvFormat.parse(text, path.toString());
+    }
+
+    /** The raw text, or null when the file does not exist. Invalid UTF-8 is an error, not replaced. */
+    public String readText() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("Invalid .env file " + path + ": not valid UTF-8");
+        }
+    }
+
+    /** Applies key -> value changes ({@code null} removes the key) in one atomic, locked write. */
+    public DotEnvDocument apply(Map<String, String> changes) throws IOException {
+        return update(current -> DotEnvFormat.apply(current, changes));
+    }
+
+    /**
+     * Reads the file, computes the new document from it and writes it, all under the in-process and
+     * cross-process locks. The function may throw to abort without writing. Returns the written document
+     * (nothing is written when the function returns the same document instance).
+     */
+    public DotEnvDocument update(Function<DotEnvDocument, DotEnvDocument> change) throws IOException {
+        ReentrantLock lock = LOCKS.computeIfAbsent(path, p -> new ReentrantLock());
+        lock.lock();
+        try (FileChannel lockChannel = FileChannel.open(lockPath(), lockOpenOptions(), lockAttributes());
+                FileLock ignored = lockChannel.lock()) {
+            DotEnvDocument current = read();
+            DotEnvDocument next = change.apply(current);
+            if (next != current) {
+                removeStaleTempFiles();
+                writeAtomically(DotEnvFormat.render(next));
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replaces the whole content (already rendered) atomically, under the locks. */
+    public void writeText(String text) throws IOException {
+        DotEnvFormat.parse(text, path.toString()); // never write a file that does not read back
+        ReentrantLock lock = LOCKS.computeIfAbsent(path, p -> new ReentrantLock());
+        lock.lock();
+        try (FileChannel lockChannel = FileChannel.open(lockPath(), lockOpenOptions(), lockAttributes());
+                FileLock ignored = lockChannel.lock()) {
+            removeStaleTempFiles();
+            writeAtomically(text);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Path lockPath() {
+        return path.resolveSibling(path.getFileName() + ".lock");
+    }
+
+    private static Set<StandardOpenOption> lockOpenOptions() {
+        return Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    private static FileAttribute<?>[] lockAttributes() {
+        return POSIX ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(OWNER_ONLY) }
+                : new FileAttribute<?>[0];
+    }
+
+    private void writeAtomically(String text) throws IOException {
+        Path dir = path.getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(path.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    lockAttributes())) {
+                ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            if (POSIX) {
+                // createFile's mode is filtered by the umask; 0600 is what we promise
+                Files.setPosixFilePermissions(tmp, OWNER_ONLY);
+            }
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("Cannot replace " + path + " atomically on this file system", e);
+            }
+            tmp = null;
+            fsyncDirectory(dir);
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Some platforms cannot open a directory; the rename is still atomic, only its durability waits
+            LOG.debugf("Could not fsync directory %s: %s", dir, e.getClass().getSimpleName());
+        }
+    }
+
+    /** Temp files left by a writer that crashed; safe to delete while we hold the cross-process lock. */
+    private void removeStaleTempFiles() {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(path.getParent(), path.getFileName() + ".tmp-*")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DotEnvFile[" + path + "]";
+    }
+}
