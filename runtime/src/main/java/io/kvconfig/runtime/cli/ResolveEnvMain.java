@@ -1,0 +1,203 @@
+package io.kvconfig.runtime.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import io.kvconfig.runtime.firewall.FirewallAllowlister;
+import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.resolve.FailureKind;
+import io.kvconfig.runtime.resolve.FirewallHook;
+import io.kvconfig.runtime.resolve.Resolution;
+import io.kvconfig.runtime.resolve.ResolutionFailure;
+import io.kvconfig.runtime.resolve.SecretResolver;
+import io.kvconfig.runtime.vault.KeyVaultClients;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
+
+/**
+ * The container entrypoint's resolver: resolves every environment variable whose value is a {@code @kv:}
+ * reference, with the extension's own {@link SecretResolver}, and hands the values to the shell through the file
+ * named by {@code --output} (a pipe: {@code /dev/fd/3} or a FIFO), never through stdout, stderr, logs or disk.
+ * <p>
+ * Output: NUL-terminated records, UTF-8: {@code S<NAME>=<value>} (export), {@code U<NAME>} (unset: an optional
+ * reference whose secret is missing, or a failed one with {@code --allow-unresolved}), then the success marker
+ * {@value #DONE}. Nothing is written unless the run succeeds, so the shell must require the marker.
+ * <p>
+ * Exit codes: 0 success (marker written), 1 resolution failed (aggregated message on stderr), 2 usage or
+ * configuration error. Names that are not shell identifiers cannot be exported by the shell; they are reported
+ * and left as they are (the Quarkus extension still resolves them for the application).
+ */
+public final class ResolveEnvMain {
+
+    public static final String DONE = ".done";
+    public static final String ALLOW_UNRESOLVED_ENV = "KVCONFIG_ALLOW_UNRESOLVED";
+    static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final String TAG = "kvconfig: ";
+
+    private ResolveEnvMain() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream err = System.err;
+        // nothing may reach stdout: a library printing there would end up in the container log next to our records
+        System.setOut(err);
+        int code = run(args, System.getenv(), System.getProperties(), err);
+        System.exit(code);
+    }
+
+    /** Everything but the JVM exit, for tests. */
+    static int run(String[] args, Map<String, String> env, Properties sys, PrintStream err) {
+        String output = null;
+        boolean allowUnresolved = "true".equalsIgnoreCase(env.getOrDefault(ALLOW_UNRESOLVED_ENV, "").strip());
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--output" -> {
+                    if (i + 1 >= args.length) {
+                        return usage(err, "--output needs a path");
+                    }
+                    output = args[++i];
+                }
+                case "--allow-unresolved" -> allowUnresolved = true;
+                default -> {
+                    return usage(err, "unknown argument " + args[i]);
+                }
+            }
+        }
+        if (output == null) {
+            return usage(err, "--output is required");
+        }
+        if (Files.isRegularFile(Path.of(output))) {
+            // values must not touch disk: only a pipe (process substitution, /dev/fd/N, FIFO) is accepted
+            return usage(err, "--output " + output + " is a regular file; pass a pipe such as /dev/fd/3 or a FIFO");
+        }
+
+        // candidates: every variable holding a reference, sorted for a stable report
+        Map<String, String> candidates = new LinkedHashMap<>();
+        new TreeMap<>(env).forEach((name, value) -> {
+            if (!SecretReferenceParser.isReference(value)) {
+                return;
+            }
+            if (!SHELL_NAME.matcher(name).matches()) {
+                err.println(TAG + "variable '" + name + "' holds a Key Vault reference but is not a shell variable name;"
+                        + " left unchanged");
+                return;
+            }
+            candidates.put(name, value);
+        });
+
+        List<String> sets = new ArrayList<>();
+        List<String> unsets = new ArrayList<>();
+        if (candidates.isEmpty()) {
+            return write(output, Map.of(), unsets, err) ? 0 : 2;
+        }
+
+        Function<String, Optional<String>> lookup = KeyVaultSettings.envLookup(env, sys);
+        KeyVaultSettings settings;
+        FirewallSettings firewall;
+        try {
+            settings = KeyVaultSettings.from(lookup);
+            firewall = FirewallSettings.from(lookup);
+        } catch (IllegalArgumentException e) {
+            err.println(TAG + "configuration error: " + e.getMessage());
+            if (!allowUnresolved) {
+                return 2;
+            }
+            err.println(TAG + "starting anyway (" + ALLOW_UNRESOLVED_ENV + "): unsetting " + String.join(", ", candidates.keySet()));
+            unsets.addAll(candidates.keySet());
+            return write(output, Map.of(), unsets, err) ? 0 : 2;
+        }
+
+        Resolution resolution;
+        try (KeyVaultClients clients = new KeyVaultClients(settings)) {
+            FirewallHook hook = firewall.enabled() ? FirewallAllowlister.create(firewall, clients, false) : null;
+            resolution = new SecretResolver(clients, settings, hook).resolveValues(candidates);
+        } catch (RuntimeException e) {
+            // setup failures (trust store, credential options); never carries a value: nothing is resolved yet
+            err.println(TAG + "cannot set up Key Vault access: " + e.getMessage());
+            if (!allowUnresolved) {
+                return 2;
+            }
+            unsets.addAll(candidates.keySet());
+            err.println(TAG + "starting anyway (" + ALLOW_UNRESOLVED_ENV + "): unsetting " + String.join(", ", unsets));
+            return write(output, Map.of(), unsets, err) ? 0 : 2;
+        }
+
+        List<ResolutionFailure> failures = new ArrayList<>(resolution.failures());
+        resolution.values().forEach((name, value) -> {
+            if (value.indexOf('\0') >= 0) {
+                failures.add(new ResolutionFailure(name, SecretReferenceParser.parse(candidates.get(name)).name(), null,
+                        FailureKind.UNEXPECTED, "the secret value contains a NUL character, which an environment "
+                                + "variable cannot hold"));
+            } else {
+                sets.add(name);
+            }
+        });
+        for (ResolutionFailure s : resolution.skipped()) {
+            err.println(TAG + "optional " + s.describe() + "; " + s.property() + " is unset");
+            unsets.add(s.property());
+        }
+        if (!failures.isEmpty()) {
+            Resolution.Stats st = resolution.stats();
+            String report = new Resolution(Map.of(), failures, List.of(), st).failureReport();
+            err.println(TAG + report.replace("Key Vault references", "Key Vault references in environment variables"));
+            if (!allowUnresolved) {
+                return 1;
+            }
+            List<String> failed = failures.stream().map(ResolutionFailure::property).distinct().toList();
+            err.println(TAG + "starting anyway (" + ALLOW_UNRESOLVED_ENV + "=true / --allow-unresolved) WITHOUT: "
+                    + String.join(", ", failed));
+            unsets.addAll(failed);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        sets.forEach(n -> values.put(n, resolution.values().get(n)));
+        if (!write(output, values, unsets, err)) {
+            return 2;
+        }
+        err.println(TAG + "resolved " + values.size() + " environment variable" + (values.size() == 1 ? "" : "s")
+                + " from Key Vault (" + resolution.stats().distinctSecrets() + " secrets, "
+                + resolution.stats().requestsSent() + " requests, " + resolution.stats().elapsedMillis() + " ms)");
+        return 0;
+    }
+
+    private static boolean write(String output, Map<String, String> values, List<String> unsets, PrintStream err) {
+        try (OutputStream out = new BufferedOutputStream(new FileOutputStream(output, true))) {
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                record(out, "S" + e.getKey() + "=" + e.getValue());
+            }
+            for (String name : unsets) {
+                record(out, "U" + name);
+            }
+            record(out, DONE);
+            return true;
+        } catch (IOException e) {
+            err.println(TAG + "cannot write to " + output + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private static void record(OutputStream out, String rec) throws IOException {
+        out.write(rec.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+    }
+
+    private static int usage(PrintStream err, String problem) {
+        err.println(TAG + problem);
+        err.println("usage: ResolveEnvMain --output <pipe, e.g. /dev/fd/3> [--allow-unresolved]");
+        return 2;
+    }
+}
