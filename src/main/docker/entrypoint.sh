@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Container entrypoint of the kvconfig service image:
+#   1. loads the .env ($ENV_FILE, else $DATA_DIR/.env, else ./.env) into the environment, the way the service
+#      reads it: variables already set in the container environment win over the file (as in the service:
+#      environment ordinal 300 > .env 296). The file is only read, never modified;
+#   2. resolves every environment variable whose value is a @kv: reference (any form the extension accepts)
+#      with the project's own resolver (io.kvconfig.runtime.cli.ResolveEnvMain: same credential chain,
+#      retries, deadline, firewall allowlisting when KEY_VAULT_RG is set, and error report). Values travel
+#      through a pipe as NUL-terminated records, never through disk, stdout, stderr or the logs;
+#   3. execs the command given as arguments, or the Quarkus server, so it replaces this shell (PID 1 in the
+#      container) and receives the signals.
+# Any reference that cannot be resolved stops the container before the server starts, with one message
+# naming each variable, its secret and the reason. KVCONFIG_ALLOW_UNRESOLVED=true starts anyway, with the
+# failed variables removed (stated on stderr).
+#
+# Settings (environment): APP_HOME (default /deployments), DATA_DIR, ENV_FILE, KEY_VAULT_URL or
+# QUARKUS_KVCONFIG_URL, QUARKUS_KVCONFIG_* (credential, trust store, timeout), KEY_VAULT_RG (allowlisting),
+# KVCONFIG_ALLOW_UNRESOLVED, KVCONFIG_CLASSPATH (resolver classpath, default the app's lib/boot + lib/main),
+# KVCONFIG_JAVA_OPTS (resolver JVM options), JAVA_OPTS / JAVA_OPTS_APPEND (server JVM options).
+set -euo pipefail
+{ set +x; } 2>/dev/null # tracing would print resolved values
+
+log() { printf 'entrypoint: %s\n' "$*" >&2; }
+die() {
+  local rc=$1
+  shift
+  log "$*"
+  exit "$rc"
+}
+shell_name() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 70 "resolver sent an invalid variable name"; }
+
+APP_HOME=${APP_HOME:-/deployments}
+java_cmd=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+# --- 1. .env -----------------------------------------------------------------------------------------------
+if [[ -n ${ENV_FILE:-} ]]; then
+  env_file=$ENV_FILE
+elif [[ -n ${DATA_DIR:-} ]]; then
+  env_file=$DATA_DIR/.env
+else
+  env_file=./.env
+fi
+if [[ -f $env_file ]]; then
+  declare -A preset=()
+  while IFS= read -r name; do
+    if [[ -v $name ]]; then preset[$name]=${!name}; fi
+  done < <(compgen -e)
+  set +u
+  set -a
+  # shellcheck source=/dev/null
+  . "$env_file"
+  set +a
+  set -u
+  # the container environment wins over the file
+  for name in "${!preset[@]}"; do
+    if [[ ${!name-} != "${preset[$name]}" ]]; then export "$name=${preset[$name]}"; fi
+  done
+  unset preset name
+  log "loaded $env_file"
+elif [[ -n ${ENV_FILE:-} ]]; then
+  die 66 "ENV_FILE=$ENV_FILE does not exist"
+fi
+
+# --- 2. @kv: references in the environment -----------------------------------------------------------------
+has_refs=0
+while IFS= read -r name; do
+  v=${!name-}
+  v=${v#"${v%%[![:space:]]*}"}
+  if [[ $v == '@kv:'* || $v == '@kv?:'* ]]; then
+    has_refs=1
+    break
+  fi
+done < <(compgen -e)
+unset v name
+
+if ((has_refs)); then
+  classpath=${KVCONFIG_CLASSPATH:-$APP_HOME/lib/boot/*:$APP_HOME/lib/main/*}
+  read -r -a resolver_opts <<<"${KVCONFIG_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto}"
+  set_names=()
+  set_values=()
+  unset_names=()
+  done_seen=0
+  # The resolver writes its records to fd 3, the pipe read here; its stdout is sent to stderr so nothing
+  # else can mix into the records. Values are applied only after the success marker.
+  while IFS= read -r -d '' rec; do
+    case $rec in
+      S*)
+        rec=${rec:1}
+        set_names+=("${rec%%=*}")
+        set_values+=("${rec#*=}")
+        ;;
+      U*) unset_names+=("${rec:1}") ;;
+      .done) done_seen=1 ;;
+      *) die 70 "unexpected record from the resolver" ;;
+    esac
+  done < <(exec "$java_cmd" "${resolver_opts[@]}" -cp "$classpath" io.kvconfig.runtime.cli.ResolveEnvMain \
+    --output /dev/fd/3 3>&1 1>&2)
+  rc=0
+  wait "$!" || rc=$?
+  unset rec
+  # the marker proves the resolver finished; 127 from wait = the status was already collected
+  if ((!done_seen)) || { ((rc != 0)) && ((rc != 127)); }; then
+    ((rc != 0 && rc != 127)) || rc=1
+    die "$rc" "Key Vault references in the environment could not be resolved (see above); not starting"
+  fi
+  for name in "${unset_names[@]}"; do
+    shell_name "$name"
+    unset "$name"
+  done
+  for i in "${!set_names[@]}"; do
+    shell_name "${set_names[$i]}"
+    export "${set_names[$i]}=${set_values[$i]}"
+  done
+  unset set_names set_values unset_names done_seen rc i name classpath resolver_opts
+fi
+unset has_refs
+
+# --- 3. the server (or the given command) replaces this shell --------------------------------------------------
+if (($# > 0)); then
+  exec "$@"
+fi
+read -r -a java_opts <<<"${JAVA_OPTS:-} ${JAVA_OPTS_APPEND:-}"
+exec "$java_cmd" "${java_opts[@]}" -jar "$APP_HOME/quarkus-run.jar"
