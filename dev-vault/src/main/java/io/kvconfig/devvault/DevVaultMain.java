@@ -1,6 +1,133 @@
 package io.kvconfig.devvault;
 
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the dev vault as a process:
+ * {@code java -jar kvconfig-dev-vault.jar --https-port 8443 --token-port 8081 ...}; prints the URLs and the
+ * environment a client needs, then serves until stopped (Ctrl+C / SIGTERM).
+ */
 public final class DevVaultMain {
-    public static void main(String[] args) {
+    private DevVaultMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        DevVault.Builder b = DevVault.builder().httpsPort(8443).tokenPort(8081).trustStoreDir(Path.of(".dev-vault"));
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    value = arg.substring(eq + 1);
+                    arg = arg.substring(0, eq);
+                }
+                if (arg.equals("--help") || arg.equals("-h")) {
+                    usage(System.out);
+                    return;
+                }
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(arg + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                switch (arg) {
+                    case "--https-port" -> b.httpsPort(Integer.parseInt(value));
+                    case "--token-port" -> b.tokenPort(Integer.parseInt(value));
+                    case "--bind" -> b.bindAddress(value);
+                    case "--public-ip" -> b.publicIp(value);
+                    case "--state-file" -> b.stateFile(Path.of(value));
+                    case "--trust-store-dir" -> b.trustStoreDir(Path.of(value));
+                    case "--latency-ms" -> b.latency(Duration.ofMillis(Long.parseLong(value)));
+                    case "--rule-delay-ms" -> b.ruleDelay(Duration.ofMillis(Long.parseLong(value)));
+                    case "--identity-header" -> b.identityHeader(value);
+                    case "--default-action" -> b.defaultAction(value);
+                    case "--subscription-id" -> b.subscriptionId(value);
+                    case "--resource-group" -> b.resourceGroup(value);
+                    case "--vault-name" -> b.vaultName(value);
+                    case "--secret" -> {
+                        int sep = value.indexOf('=');
+                        if (sep <= 0) {
+                            throw new IllegalArgumentException("--secret takes name=value");
+                        }
+                        b.secret(value.substring(0, sep), value.substring(sep + 1));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + arg);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("dev-vault: " + e.getMessage());
+            usage(System.err);
+            System.exit(2);
+            return;
+        }
+        DevVault vault;
+        try {
+            vault = b.build().start();
+        } catch (RuntimeException e) {
+            System.err.println("dev-vault: cannot start: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vault.close();
+            stopped.countDown();
+        }, "dev-vault-shutdown"));
+        printBanner(vault, System.out);
+        stopped.await();
+    }
+
+    static void printBanner(DevVault v, PrintStream out) {
+        out.println("Dev vault is running (Ctrl+C stops it).");
+        out.println("  Vault URL (data plane):  " + v.vaultUrl());
+        out.println("  Resource Manager (ARM):  " + v.resourceManagerUrl());
+        out.println("  Vault resource id:       " + v.vaultResourceId());
+        out.println("  IP echo:                 " + v.ipEchoUrl() + "   (answers " + v.publicIp() + ")");
+        out.println("  Token endpoint (App Svc):" + " " + v.identityEndpoint());
+        out.println("  Token endpoint (IMDS):   " + v.podIdentityAuthorityHost() + "/metadata/identity/oauth2/token");
+        out.println("  CA certificate:          " + v.caCertificatePath());
+        out.println("  Trust store (PKCS#12):   " + v.trustStorePath() + "   (password " + v.trustStorePassword() + ")");
+        out.println("  State file:              " + v.stateFile().map(Path::toString).orElse("(none: in memory only)"));
+        out.println();
+        out.println("# Environment for a client (bash: copy these lines):");
+        out.println("export KEY_VAULT_URL=" + v.vaultUrl());
+        out.println("export QUARKUS_KVCONFIG_URL=" + v.vaultUrl());
+        out.println("export IDENTITY_ENDPOINT=" + v.identityEndpoint());
+        out.println("export IDENTITY_HEADER=" + v.identityHeader());
+        out.println("export QUARKUS_KVCONFIG_CREDENTIAL_IDENTITY_ENDPOINT=" + v.identityEndpoint());
+        out.println("export QUARKUS_KVCONFIG_CREDENTIAL_IDENTITY_HEADER=" + v.identityHeader());
+        out.println("export QUARKUS_KVCONFIG_TLS_TRUST_STORE=" + v.trustStorePath());
+        out.println("export QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD=" + v.trustStorePassword());
+        out.println("export QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION=false");
+        out.println("export QUARKUS_KVCONFIG_FIREWALL_RESOURCE_MANAGER_URL=" + v.resourceManagerUrl());
+        out.println("export QUARKUS_KVCONFIG_FIREWALL_IP_ECHO_URLS=" + v.ipEchoUrl());
+        out.println("export AZURE_TENANT_ID=" + v.tenantId());
+        out.println("export AZURE_SUBSCRIPTION_ID=" + v.subscriptionId());
+        out.println("export KEY_VAULT_RG=" + v.resourceGroup());
+        out.println("export KEY_VAULT_NAME=" + v.vaultName());
+        out.flush();
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("""
+                Usage: java -jar kvconfig-dev-vault-1.0.0-SNAPSHOT.jar [options]
+                  --https-port N        HTTPS port: data plane, ARM, /ip (default 8443; 0 = free port)
+                  --token-port N        plain HTTP token endpoint port (default 8081; 0 = free port)
+                  --bind ADDRESS        address to listen on (default 127.0.0.1)
+                  --public-ip IP        caller IP the firewall sees and /ip echoes (default 203.0.113.10)
+                  --state-file FILE     keep secrets and settings in FILE (0600); default: memory only
+                  --trust-store-dir DIR write ca.pem and truststore.p12 to DIR (default .dev-vault)
+                  --latency-ms N        add N ms to every HTTPS request (default 0)
+                  --rule-delay-ms N     delay before an ARM firewall change takes effect (default 0)
+                  --default-action A    initial firewall default action: Allow (default) or Deny
+                  --identity-header S   the IDENTITY_HEADER value to require (default random/saved)
+                  --subscription-id S, --resource-group G, --vault-name V   the emulated ARM resource
+                  --secret NAME=VALUE   set a secret at start (repeatable)""");
     }
 }

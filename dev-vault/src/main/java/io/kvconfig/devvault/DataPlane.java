@@ -1,0 +1,415 @@
+package io.kvconfig.devvault;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The Key Vault secrets REST API: challenge auth, firewall, faults, then the operation. */
+final class DataPlane {
+    static final Set<String> API_VERSIONS = Set.of("2015-06-01", "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4",
+            "7.5", "7.6", "2025-07-01");
+    private static final Pattern PREVIEW_VERSION = Pattern.compile("7\\.\\d-preview(\\.\\d+)?|\\d{4}-\\d{2}-\\d{2}-preview");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9a-fA-F:.]+\\](:\\d{1,5})?");
+    private static final int DEFAULT_PAGE = 25;
+
+    private final DevVault vault;
+    private final ObjectMapper mapper;
+
+    DataPlane(DevVault vault, ObjectMapper mapper) {
+        this.vault = vault;
+        this.mapper = mapper;
+    }
+
+    /** Operation name for a data-plane route and method; null = route exists but method is not allowed. */
+    static String operation(List<String> s, String method) {
+        String root = s.get(0).toLowerCase(java.util.Locale.ROOT);
+        if (root.equals("secrets")) {
+            switch (s.size()) {
+                case 1:
+                    return method.equals("GET") ? "GetSecrets" : null;
+                case 2:
+                    return switch (method) {
+                        case "GET" -> "GetSecret";
+                        case "PUT" -> "SetSecret";
+                        case "PATCH" -> "UpdateSecret";
+                        case "DELETE" -> "DeleteSecret";
+                        default -> null;
+                    };
+                case 3:
+                    if (s.get(2).equalsIgnoreCase("versions")) {
+                        return method.equals("GET") ? "GetSecretVersions" : null;
+                    }
+                    return switch (method) {
+                        case "GET" -> "GetSecret";
+                        case "PATCH" -> "UpdateSecret";
+                        default -> null;
+                    };
+                default:
+                    return "NotFound";
+            }
+        }
+        // deletedsecrets
+        switch (s.size()) {
+            case 1:
+                return method.equals("GET") ? "GetDeletedSecrets" : null;
+            case 2:
+                return switch (method) {
+                    case "GET" -> "GetDeletedSecret";
+                    case "DELETE" -> "PurgeDeletedSecret";
+                    default -> null;
+                };
+            case 3:
+                if (s.get(2).equalsIgnoreCase("recover")) {
+                    return method.equals("POST") ? "RecoverDeletedSecret" : null;
+                }
+                return "NotFound";
+            default:
+                return "NotFound";
+        }
+    }
+
+    void handle(Request r) throws IOException {
+        String op = operation(r.segments, r.method);
+        Tokens.Check check = vault.tokens.check(r.header("Authorization"), Tokens.VAULT_RESOURCE);
+        if (check != Tokens.Check.VALID) {
+            r.operation = "Challenge";
+            String challenge = "Bearer authorization=\"https://login.microsoftonline.com/" + vault.tenantId()
+                    + "\", resource=\"" + Tokens.VAULT_RESOURCE + "\"";
+            throw new ServiceError(401, "Unauthorized", switch (check) {
+                case MISSING -> "AKV10000: Request is missing a Bearer or PoP token.";
+                case EXPIRED -> "AKV10021: Invalid token: the token has expired.";
+                case WRONG_AUDIENCE -> "AKV10022: Invalid audience. Expected " + Tokens.VAULT_RESOURCE + ".";
+                default -> "AKV10019: Invalid token: the token was not issued by this vault's authority.";
+            }, null, Map.of("WWW-Authenticate", challenge));
+        }
+        r.operation = op == null ? "MethodNotAllowed" : op;
+        checkApiVersion(r.param("api-version"));
+        if (op == null) {
+            throw new ServiceError(405, "MethodNotAllowed",
+                    "The requested resource does not support http method '" + r.method + "'.");
+        }
+        if (op.equals("NotFound")) {
+            throw new ServiceError(404, "NotFound", "The requested resource was not found.");
+        }
+        if (r.segments.size() >= 2) {
+            SecretStore.checkName(r.segments.get(1));
+        }
+        String version = r.segments.size() == 3 && !r.segments.get(2).equalsIgnoreCase("versions")
+                && !r.segments.get(2).equalsIgnoreCase("recover") ? r.segments.get(2) : null;
+        if (version != null && !SecretStore.VERSION.matcher(version).matches()) {
+            throw ServiceError.badParameter("The request URI contains an invalid version: " + version);
+        }
+        checkFirewall(r);
+        applyFaults(r);
+        String base = baseUrl(r);
+        switch (op) {
+            case "SetSecret" -> setSecret(r, base);
+            case "GetSecret" -> {
+                SecretStore.Version v = vault.store.get(r.segments.get(1), version);
+                r.sendJson(200, bundle(base, vault.store.nameOf(r.segments.get(1)), v, true));
+            }
+            case "UpdateSecret" -> updateSecret(r, base, version);
+            case "DeleteSecret" -> {
+                SecretStore.Secret s = vault.store.delete(r.segments.get(1));
+                r.sendJson(200, deletedBundle(base, s));
+            }
+            case "GetSecrets" -> listSecrets(r, base, false);
+            case "GetDeletedSecrets" -> listSecrets(r, base, true);
+            case "GetSecretVersions" -> listVersions(r, base);
+            case "GetDeletedSecret" -> r.sendJson(200, deletedBundle(base, vault.store.getDeleted(r.segments.get(1))));
+            case "RecoverDeletedSecret" -> {
+                SecretStore.Secret s = vault.store.recover(r.segments.get(1));
+                r.sendJson(200, bundle(base, s.name, s.latest(), false));
+            }
+            case "PurgeDeletedSecret" -> {
+                vault.store.purge(r.segments.get(1));
+                r.sendEmpty(204);
+            }
+            default -> throw new ServiceError(404, "NotFound", "The requested resource was not found.");
+        }
+    }
+
+    static void checkApiVersion(String apiVersion) {
+        if (apiVersion == null || apiVersion.isEmpty()) {
+            throw ServiceError.badParameter("The api-version query parameter is missing. Consider using the latest"
+                    + " supported version (2025-07-01).");
+        }
+        if (!API_VERSIONS.contains(apiVersion) && !PREVIEW_VERSION.matcher(apiVersion).matches()) {
+            throw ServiceError.badParameter("The specified version (" + apiVersion
+                    + ") is not recognized. Consider using the latest supported version (2025-07-01).");
+        }
+    }
+
+    private void checkFirewall(Request r) {
+        String ip = vault.publicIp();
+        String caller = "Caller: appid=" + vault.tokens.clientId() + ";oid=" + vault.tokens.objectId() + ";iss="
+                + vault.tokens.issuer();
+        String vaultLine = "Vault: " + vault.vaultName() + ";location=" + vault.location();
+        switch (vault.firewall.decide(ip)) {
+            case FORBIDDEN_BY_FIREWALL -> {
+                vault.journal.outcome("ForbiddenByFirewall");
+                throw new ServiceError(403, "Forbidden", "Client address is not authorized and caller is not a"
+                        + " trusted service.\r\nClient address: " + ip + "\r\n" + caller + "\r\n" + vaultLine,
+                        "ForbiddenByFirewall");
+            }
+            case FORBIDDEN_BY_CONNECTION -> {
+                vault.journal.outcome("ForbiddenByConnection");
+                throw new ServiceError(403, "Forbidden", "Public network access is disabled and request is not from"
+                        + " a trusted service nor via an approved private link.\r\n" + caller + "\r\n" + vaultLine,
+                        "ForbiddenByConnection");
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void applyFaults(Request r) {
+        Faults.Action action = vault.faults.next();
+        if (action instanceof Faults.Drop) {
+            vault.journal.outcome("DroppedConnection");
+            throw new Request.DropConnection();
+        }
+        if (action instanceof Faults.Fail f) {
+            vault.journal.outcome("InjectedFailure");
+            throw new ServiceError(f.status(), f.status() == 503 ? "ServiceUnavailable" : "InternalServerError",
+                    f.status() == 503 ? "The service is temporarily unavailable. Please retry later."
+                            : "The server encountered an internal error. Please retry the request.");
+        }
+        if (action instanceof Faults.Throttle t) {
+            vault.journal.outcome("Throttled");
+            throw new ServiceError(429, "Throttled", "Request was not processed because too many requests were"
+                    + " received. Reason: VaultRequestTypeLimitReached", null,
+                    Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
+        }
+    }
+
+    private void setSecret(Request r, String base) throws IOException {
+        ObjectNode body = r.jsonBody();
+        JsonNode value = body.get("value");
+        if (value == null || !value.isTextual()) {
+            throw ServiceError.badParameter("The parameter 'value' is required and must be a string.");
+        }
+        SecretStore.Secret s = vault.store.set(r.segments.get(1), value.asText(), text(body, "contentType"),
+                tags(body), attributes(body));
+        r.sendJson(200, bundle(base, s.name, s.latest(), true));
+    }
+
+    private void updateSecret(Request r, String base, String version) throws IOException {
+        ObjectNode body = r.jsonBody();
+        SecretStore.Version v = vault.store.update(r.segments.get(1), version, text(body, "contentType"), tags(body),
+                attributes(body));
+        r.sendJson(200, bundle(base, vault.store.nameOf(r.segments.get(1)), v, false));
+    }
+
+    private void listSecrets(Request r, String base, boolean deletedOnes) throws IOException {
+        int max = maxResults(r);
+        String after = skipToken(r);
+        List<SecretStore.Secret> page = deletedOnes ? vault.store.listDeleted(after, max)
+                : vault.store.listActive(after, max);
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode items = root.putArray("value");
+        for (int i = 0; i < Math.min(max, page.size()); i++) {
+            SecretStore.Secret s = page.get(i);
+            ObjectNode item = item(base + "/secrets/" + s.name, s.latest());
+            if (deletedOnes) {
+                deletedFields(item, base, s);
+            }
+            items.add(item);
+        }
+        String next = page.size() > max
+                ? nextLink(base + (deletedOnes ? "/deletedsecrets" : "/secrets"), r, SecretStore.key(page.get(max - 1).name), max)
+                : null;
+        root.put("nextLink", next);
+        r.sendJson(200, root);
+    }
+
+    private void listVersions(Request r, String base) throws IOException {
+        int max = maxResults(r);
+        String after = skipToken(r);
+        String name = r.segments.get(1);
+        List<SecretStore.Version> page = vault.store.listVersions(name, after, max);
+        String stored = vault.store.nameOf(name);
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode items = root.putArray("value");
+        for (int i = 0; i < Math.min(max, page.size()); i++) {
+            SecretStore.Version v = page.get(i);
+            items.add(item(base + "/secrets/" + stored + "/" + v.id, v));
+        }
+        root.put("nextLink", page.size() > max
+                ? nextLink(base + "/secrets/" + stored + "/versions", r, page.get(max - 1).id, max) : null);
+        r.sendJson(200, root);
+    }
+
+    private static int maxResults(Request r) {
+        String m = r.param("maxresults");
+        if (m == null || m.isEmpty()) {
+            return DEFAULT_PAGE;
+        }
+        try {
+            int n = Integer.parseInt(m);
+            if (n >= 1 && n <= 25) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error
+        }
+        throw ServiceError.badParameter("Invalid value for maxresults: " + m + ". It must be between 1 and 25.");
+    }
+
+    private static String skipToken(Request r) {
+        String t = r.param("$skiptoken");
+        if (t == null || t.isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(t), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ServiceError.badParameter("Invalid $skiptoken.");
+        }
+    }
+
+    private static String nextLink(String url, Request r, String lastKey, int max) {
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
+        return url + "?api-version=" + r.param("api-version") + "&$skiptoken=" + token + "&maxresults=" + max;
+    }
+
+    /** Ids and links use the host the client called (it may reach the vault under another name than localhost). */
+    private String baseUrl(Request r) {
+        String host = r.header("Host");
+        if (host != null && HOST.matcher(host).matches()) {
+            return "https://" + host;
+        }
+        return vault.vaultUrl();
+    }
+
+    ObjectNode bundle(String base, String name, SecretStore.Version v, boolean withValue) {
+        ObjectNode b = mapper.createObjectNode();
+        if (withValue) {
+            b.put("value", v.value);
+        }
+        b.put("id", base + "/secrets/" + name + "/" + v.id);
+        if (v.contentType != null) {
+            b.put("contentType", v.contentType);
+        }
+        b.set("attributes", attributesJson(v));
+        if (v.tags != null) {
+            ObjectNode t = b.putObject("tags");
+            v.tags.forEach(t::put);
+        }
+        return b;
+    }
+
+    private ObjectNode deletedBundle(String base, SecretStore.Secret s) {
+        ObjectNode b = mapper.createObjectNode();
+        deletedFields(b, base, s);
+        b.setAll(bundle(base, s.name, s.latest(), false));
+        return b;
+    }
+
+    private static void deletedFields(ObjectNode node, String base, SecretStore.Secret s) {
+        node.put("recoveryId", base + "/deletedsecrets/" + s.name);
+        node.put("deletedDate", s.deletedDate);
+        node.put("scheduledPurgeDate", s.scheduledPurgeDate);
+    }
+
+    private ObjectNode item(String id, SecretStore.Version v) {
+        ObjectNode item = mapper.createObjectNode();
+        item.put("id", id);
+        item.set("attributes", attributesJson(v));
+        if (v.tags != null) {
+            ObjectNode t = item.putObject("tags");
+            v.tags.forEach(t::put);
+        }
+        if (v.contentType != null) {
+            item.put("contentType", v.contentType);
+        }
+        return item;
+    }
+
+    private ObjectNode attributesJson(SecretStore.Version v) {
+        ObjectNode a = mapper.createObjectNode();
+        a.put("enabled", v.enabled);
+        if (v.nbf != null) {
+            a.put("nbf", v.nbf);
+        }
+        if (v.exp != null) {
+            a.put("exp", v.exp);
+        }
+        a.put("created", v.created);
+        a.put("updated", v.updated);
+        a.put("recoveryLevel", SecretStore.RECOVERY_LEVEL);
+        a.put("recoverableDays", SecretStore.RECOVERABLE_DAYS);
+        return a;
+    }
+
+    private static String text(ObjectNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw ServiceError.badParameter("The parameter '" + field + "' must be a string.");
+        }
+        return n.asText();
+    }
+
+    private static Map<String, String> tags(ObjectNode body) {
+        JsonNode n = body.get("tags");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isObject()) {
+            throw ServiceError.badParameter("The parameter 'tags' must be an object of strings.");
+        }
+        if (n.size() > 15) {
+            throw ServiceError.badParameter("Too many tags: at most 15 are allowed.");
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        var it = n.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw ServiceError.badParameter("The value of tag '" + e.getKey() + "' must be a string.");
+            }
+            tags.put(e.getKey(), e.getValue().asText());
+        }
+        return tags;
+    }
+
+    private static SecretStore.Attributes attributes(ObjectNode body) {
+        JsonNode a = body.get("attributes");
+        if (a == null || a.isNull()) {
+            return null;
+        }
+        if (!a.isObject()) {
+            throw ServiceError.badParameter("The parameter 'attributes' must be an object.");
+        }
+        JsonNode enabled = a.get("enabled");
+        if (enabled != null && !enabled.isNull() && !enabled.isBoolean()) {
+            throw ServiceError.badParameter("The attribute 'enabled' must be a boolean.");
+        }
+        return new SecretStore.Attributes(enabled == null || enabled.isNull() ? null : enabled.asBoolean(),
+                epoch(a, "nbf"), epoch(a, "exp"));
+    }
+
+    private static Long epoch(JsonNode a, String field) {
+        JsonNode n = a.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber()) {
+            throw ServiceError.badParameter("The attribute '" + field + "' must be a number of seconds since 1970.");
+        }
+        return n.asLong();
+    }
+}

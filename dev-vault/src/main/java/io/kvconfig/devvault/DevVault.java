@@ -1,0 +1,636 @@
+package io.kvconfig.devvault;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import javax.net.ssl.SSLContext;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+/**
+ * A local, faithful stand-in for Azure Key Vault: the secrets REST API with challenge authentication over HTTPS,
+ * a managed identity token endpoint (plain HTTP), the vault's Azure Resource Manager resource and its firewall, an
+ * IP echo endpoint, faults on demand, a request journal and optional persistence.
+ *
+ * <pre>
+ * try (DevVault vault = DevVault.builder().build().start()) { ... vault.vaultUrl() ... }
+ * </pre>
+ *
+ * Secret values are never logged.
+ */
+public final class DevVault implements AutoCloseable {
+    static final System.Logger LOG = System.getLogger(DevVault.class.getName());
+    private static final int STATE_FORMAT = 1;
+
+    private final Builder config;
+    final ObjectMapper mapper = new ObjectMapper();
+    final Object lock = new Object();
+    final Journal journal = new Journal();
+    final Faults faults = new Faults();
+    final SecretStore store;
+    final Firewall firewall;
+    Tokens tokens;
+    ObjectNode armVault;
+    private TlsMaterial tls;
+    private final StateFile stateFile;
+    private volatile boolean loading = true;
+    private String identityHeader;
+    private String tenantId;
+    private String subscriptionId;
+    private HttpsServer https;
+    private HttpServer tokenServer;
+    private ThreadPoolExecutor httpsPool;
+    private ThreadPoolExecutor tokenPool;
+    private Path trustDir;
+    private boolean ownsTrustDir;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private DevVault(Builder b) {
+        this.config = b;
+        this.store = new SecretStore(lock, this::persist);
+        this.firewall = new Firewall(lock, this::persist, NetworkRules.OPEN, b.ruleDelay);
+        this.stateFile = b.stateFile == null ? null : new StateFile(b.stateFile, mapper);
+        faults.latency(b.latency);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds both servers, loads or creates the state, writes the trust store. Returns this. */
+    public DevVault start() {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        try {
+            loadOrInit();
+            writeTrustMaterial();
+            startServers();
+            loading = false;
+            persist();
+            LOG.log(System.Logger.Level.INFO, "Dev vault listening on " + vaultUrl() + " (token endpoint "
+                    + podIdentityAuthorityHost() + ")");
+            return this;
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("Cannot start the dev vault", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    // ---- URLs and settings a client needs ----
+
+    /** {@code https://localhost:<port>}, no trailing slash. */
+    public String vaultUrl() {
+        return "https://localhost:" + httpsPort();
+    }
+
+    /** App Service style managed identity endpoint: {@code http://127.0.0.1:<tokenPort>/msi/token}. */
+    public String identityEndpoint() {
+        return podIdentityAuthorityHost() + "/msi/token";
+    }
+
+    /** The secret the App Service endpoint expects in {@code X-IDENTITY-HEADER} (IDENTITY_HEADER). */
+    public String identityHeader() {
+        return identityHeader;
+    }
+
+    /** IMDS style authority host (AZURE_POD_IDENTITY_AUTHORITY_HOST): {@code http://127.0.0.1:<tokenPort>}. */
+    public String podIdentityAuthorityHost() {
+        return "http://127.0.0.1:" + tokenPort();
+    }
+
+    /** The Azure Resource Manager endpoint: {@code https://localhost:<port>/}. */
+    public String resourceManagerUrl() {
+        return vaultUrl() + "/";
+    }
+
+    /** Answers the caller's public IP as plain text. */
+    public String ipEchoUrl() {
+        return vaultUrl() + "/ip";
+    }
+
+    public int httpsPort() {
+        return https.getAddress().getPort();
+    }
+
+    public int tokenPort() {
+        return tokenServer.getAddress().getPort();
+    }
+
+    /** PKCS#12 trust store holding the dev vault's CA certificate. */
+    public Path trustStorePath() {
+        return trustDir.resolve("truststore.p12");
+    }
+
+    public String trustStorePassword() {
+        return TlsMaterial.TRUST_STORE_PASSWORD;
+    }
+
+    /** PEM file with the dev vault's CA certificate (for curl --cacert). */
+    public Path caCertificatePath() {
+        return trustDir.resolve("ca.pem");
+    }
+
+    /** An SSLContext that trusts only the dev vault's CA (hostname verification stays with the client). */
+    public SSLContext clientSslContext() {
+        return tls.clientContext();
+    }
+
+    public String publicIp() {
+        return config.publicIp;
+    }
+
+    public String tenantId() {
+        return tenantId;
+    }
+
+    public String subscriptionId() {
+        return subscriptionId;
+    }
+
+    public String resourceGroup() {
+        return config.resourceGroup;
+    }
+
+    public String vaultName() {
+        return config.vaultName;
+    }
+
+    public String location() {
+        return config.location;
+    }
+
+    /** {@code /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>}. */
+    public String vaultResourceId() {
+        return "/subscriptions/" + subscriptionId + "/resourceGroups/" + resourceGroup()
+                + "/providers/Microsoft.KeyVault/vaults/" + vaultName();
+    }
+
+    public Optional<Path> stateFile() {
+        return Optional.ofNullable(stateFile).map(StateFile::path);
+    }
+
+    // ---- direct access (seeding, assertions) ----
+
+    /** Sets a secret (new version) without going through HTTP; returns the new version id. */
+    public String setSecret(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null");
+        }
+        try {
+            return store.set(name, value, null, null, null).latest().id;
+        } catch (ServiceError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /** The latest value of an active (not deleted) secret. */
+    public Optional<String> secretValue(String name) {
+        return store.value(name);
+    }
+
+    /** Names of the active secrets, sorted case-insensitively. */
+    public List<String> secretNames() {
+        return store.names();
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    public Firewall firewall() {
+        return firewall;
+    }
+
+    /**
+     * Issues an access token as the token endpoint would, e.g. an already expired one for tests
+     * (resource "https://vault.azure.net" for the data plane, "https://management.azure.com/" for ARM).
+     */
+    public String issueToken(String resource, Duration validFor) {
+        return tokens.issue(resource, validFor).accessToken();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (https != null) {
+            https.stop(0);
+        }
+        if (tokenServer != null) {
+            tokenServer.stop(0);
+        }
+        if (httpsPool != null) {
+            httpsPool.shutdownNow();
+        }
+        if (tokenPool != null) {
+            tokenPool.shutdownNow();
+        }
+        if (ownsTrustDir && trustDir != null) {
+            try (Stream<Path> files = Files.walk(trustDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // temp files only
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DevVault[" + (https == null ? "not started" : vaultUrl()) + "]";
+    }
+
+    // ---- internals ----
+
+    /** Saves the state file (if any). Called under the lock after every change. */
+    void persist() {
+        if (stateFile == null || loading) {
+            return;
+        }
+        synchronized (lock) {
+            try {
+                stateFile.save(stateJson());
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "Cannot write the dev vault state file " + stateFile.path() + ": "
+                        + e.getClass().getSimpleName());
+                throw new UncheckedIOException("Cannot write the dev vault state file", e);
+            }
+        }
+    }
+
+    private ObjectNode stateJson() {
+        ObjectNode s = mapper.createObjectNode();
+        s.put("format", STATE_FORMAT);
+        s.put("tenantId", tenantId);
+        s.put("subscriptionId", subscriptionId);
+        s.put("identityHeader", identityHeader);
+        s.put("tokenKey", Base64.getEncoder().encodeToString(tokenKey));
+        s.put("clientId", tokens.clientId());
+        s.put("objectId", tokens.objectId());
+        String[] t = tls.encoded();
+        s.putObject("tls").put("caKey", t[0]).put("caCert", t[1]).put("serverKey", t[2]).put("serverCert", t[3]);
+        s.set("network", firewall.desired().toJson());
+        s.set("vault", armVault.deepCopy());
+        s.setAll(store.toJson());
+        return s;
+    }
+
+    private byte[] tokenKey;
+
+    private void loadOrInit() {
+        ObjectNode saved = stateFile == null ? null : stateFile.load();
+        if (saved != null && saved.path("format").asInt() != STATE_FORMAT) {
+            throw new IllegalStateException("Dev vault state file " + stateFile.path() + " has an unknown format");
+        }
+        SecureRandom random = new SecureRandom();
+        tenantId = pick(config.tenantId, saved, "tenantId", "00000000-0000-0000-0000-000000000001");
+        subscriptionId = pick(config.subscriptionId, saved, "subscriptionId", "00000000-0000-0000-0000-000000000002");
+        identityHeader = pick(config.identityHeader, saved, "identityHeader", UUID.randomUUID().toString());
+        String clientId = pick(null, saved, "clientId", UUID.randomUUID().toString());
+        String objectId = pick(null, saved, "objectId", UUID.randomUUID().toString());
+        if (saved != null && saved.hasNonNull("tokenKey")) {
+            tokenKey = Base64.getDecoder().decode(saved.get("tokenKey").asText());
+        } else {
+            tokenKey = new byte[32];
+            random.nextBytes(tokenKey);
+        }
+        tokens = new Tokens(tokenKey, tenantId, objectId, clientId, config.tokenLifetime, mapper);
+        JsonNode t = saved == null ? null : saved.get("tls");
+        if (t != null && t.isObject()) {
+            tls = TlsMaterial.decode(t.path("caKey").asText(), t.path("caCert").asText(),
+                    t.path("serverKey").asText(), t.path("serverCert").asText());
+            if (!tls.stillValid()) {
+                tls = TlsMaterial.generate();
+            }
+        } else {
+            tls = TlsMaterial.generate();
+        }
+        if (saved != null && saved.path("vault").isObject()) {
+            armVault = (ObjectNode) saved.get("vault").deepCopy();
+        } else {
+            armVault = initialVault();
+        }
+        if (saved != null) {
+            store.load(saved);
+            if (saved.has("network")) {
+                firewall.restore(NetworkRules.fromJson(saved.get("network")));
+            }
+        }
+        if (config.defaultAction != null) {
+            firewall.defaultAction(config.defaultAction);
+        }
+        for (var e : config.seeds) {
+            store.set(e[0], e[1], null, null, null);
+        }
+    }
+
+    private ObjectNode initialVault() {
+        ObjectNode v = mapper.createObjectNode();
+        v.put("location", config.location);
+        v.putObject("tags");
+        ObjectNode sys = v.putObject("systemData");
+        String now = java.time.Instant.now().toString();
+        sys.put("createdBy", "kvconfig-dev-vault").put("createdByType", "Application").put("createdAt", now)
+                .put("lastModifiedBy", "kvconfig-dev-vault").put("lastModifiedByType", "Application")
+                .put("lastModifiedAt", now);
+        ObjectNode p = v.putObject("properties");
+        p.putObject("sku").put("family", "A").put("name", "standard");
+        p.put("tenantId", tenantId);
+        p.putArray("accessPolicies");
+        p.put("enabledForDeployment", false);
+        p.put("enabledForDiskEncryption", false);
+        p.put("enabledForTemplateDeployment", false);
+        p.put("enableSoftDelete", true);
+        p.put("softDeleteRetentionInDays", SecretStore.RECOVERABLE_DAYS);
+        p.put("enableRbacAuthorization", true);
+        return v;
+    }
+
+    private static String pick(String configured, JsonNode saved, String field, String fallback) {
+        if (configured != null) {
+            return configured;
+        }
+        if (saved != null && saved.hasNonNull(field)) {
+            return saved.get(field).asText();
+        }
+        return fallback;
+    }
+
+    private void writeTrustMaterial() throws IOException {
+        if (config.trustStoreDir != null) {
+            trustDir = config.trustStoreDir.toAbsolutePath();
+        } else {
+            trustDir = Files.createTempDirectory("kvconfig-dev-vault-");
+            ownsTrustDir = true;
+        }
+        tls.writeTo(trustDir);
+    }
+
+    private void startServers() throws IOException {
+        InetAddress bind = InetAddress.getByName(config.bindAddress);
+        httpsPool = pool("dev-vault-https", config.threads);
+        tokenPool = pool("dev-vault-token", 8);
+        https = HttpsServer.create(new InetSocketAddress(bind, config.httpsPort), 256);
+        SSLContext ssl = tls.serverContext();
+        https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+        https.createContext("/", this::handleHttps);
+        https.setExecutor(httpsPool);
+        tokenServer = HttpServer.create(new InetSocketAddress(bind, config.tokenPort), 64);
+        tokenServer.createContext("/", new TokenEndpoint(this, mapper));
+        tokenServer.setExecutor(tokenPool);
+        https.start();
+        tokenServer.start();
+    }
+
+    private static ThreadPoolExecutor pool(String name, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(4096), tf, new ThreadPoolExecutor.CallerRunsPolicy());
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
+
+    private final DataPlane dataPlane = new DataPlane(this, mapper);
+    private final Arm arm = new Arm(this, mapper);
+
+    private void handleHttps(HttpExchange exchange) throws IOException {
+        Request r = new Request(exchange, mapper);
+        boolean dropped = false;
+        try {
+            faults.sleepLatency();
+            List<String> s = r.segments;
+            String root = s.isEmpty() ? "" : s.get(0).toLowerCase(java.util.Locale.ROOT);
+            try {
+                switch (root) {
+                    case "secrets", "deletedsecrets" -> dataPlane.handle(r);
+                    case "subscriptions" -> arm.handle(r);
+                    case "ip" -> {
+                        r.operation = "IpEcho";
+                        if (s.size() != 1 || !(r.method.equals("GET") || r.method.equals("HEAD"))) {
+                            throw new ServiceError(s.size() != 1 ? 404 : 405, s.size() != 1 ? "NotFound"
+                                    : "MethodNotAllowed", "Use GET /ip.");
+                        }
+                        r.sendText(200, publicIp() + "\n");
+                    }
+                    default -> {
+                        r.operation = "NotFound";
+                        throw new ServiceError(404, "NotFound", "The requested resource was not found.");
+                    }
+                }
+            } catch (ServiceError e) {
+                if (e.status == 400 || e.status == 405 || e.status == 413) {
+                    journal.outcome("BadRequest");
+                }
+                r.sendError(e);
+            }
+        } catch (Request.DropConnection e) {
+            dropped = true;
+            r.status = 0;
+            // No answer: closing the exchange before any response closes the connection
+            exchange.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Dev vault request " + r.method + " " + r.path + " failed: "
+                    + e.getClass().getName());
+            if (r.status == 0) {
+                try {
+                    r.sendError(new ServiceError(500, "InternalServerError", "The dev vault failed to handle the request."));
+                } catch (IOException | RuntimeException ignored) {
+                    exchange.close();
+                }
+            }
+        } finally {
+            journal.request(r.operation, r.method, r.path, r.status);
+            if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                LOG.log(System.Logger.Level.DEBUG, r.method + " " + r.path + " -> " + r.status + " (" + r.operation
+                        + ")" + (dropped ? " dropped" : ""));
+            }
+        }
+    }
+
+    /** Settings of a dev vault; every one is optional. */
+    public static final class Builder {
+        private int httpsPort;
+        private int tokenPort;
+        private String bindAddress = "127.0.0.1";
+        private String publicIp = "203.0.113.10";
+        private Path stateFile;
+        private Path trustStoreDir;
+        private Duration ruleDelay = Duration.ZERO;
+        private Duration latency = Duration.ZERO;
+        private Duration tokenLifetime = Duration.ofHours(1);
+        private String tenantId;
+        private String subscriptionId;
+        private String resourceGroup = "kvconfig-dev";
+        private String vaultName = "kvconfig-dev";
+        private String location = "westeurope";
+        private String identityHeader;
+        private String defaultAction;
+        private int threads = 64;
+        private final List<String[]> seeds = new java.util.ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** HTTPS port for data plane, ARM and IP echo; 0 (default) = a free port. */
+        public Builder httpsPort(int port) {
+            this.httpsPort = port;
+            return this;
+        }
+
+        /** Plain HTTP port of the token endpoint; 0 (default) = a free port. */
+        public Builder tokenPort(int port) {
+            this.tokenPort = port;
+            return this;
+        }
+
+        /** Address both servers bind to (default 127.0.0.1; 0.0.0.0 to serve containers). */
+        public Builder bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** The caller's public IP as the firewall sees it and /ip echoes it (default 203.0.113.10). */
+        public Builder publicIp(String ip) {
+            if (!IpRange.isIpv4(ip)) {
+                throw new IllegalArgumentException("publicIp must be an IPv4 address: " + ip);
+            }
+            this.publicIp = ip;
+            return this;
+        }
+
+        /** Keeps state (secrets, firewall, keys) in this JSON file (0600), loaded at start. */
+        public Builder stateFile(Path file) {
+            this.stateFile = file;
+            return this;
+        }
+
+        /** Writes ca.pem and truststore.p12 here (default: a temporary directory removed on close). */
+        public Builder trustStoreDir(Path dir) {
+            this.trustStoreDir = dir;
+            return this;
+        }
+
+        /** Delay before a firewall change made through ARM takes effect (default 0). */
+        public Builder ruleDelay(Duration delay) {
+            this.ruleDelay = requireNonNegative(delay);
+            return this;
+        }
+
+        /** Fixed latency added to every HTTPS request (default 0). */
+        public Builder latency(Duration latency) {
+            this.latency = requireNonNegative(latency);
+            return this;
+        }
+
+        /** Lifetime of issued access tokens (default 1 hour). */
+        public Builder tokenLifetime(Duration lifetime) {
+            this.tokenLifetime = requireNonNegative(lifetime);
+            return this;
+        }
+
+        public Builder tenantId(String tenantId) {
+            this.tenantId = tenantId;
+            return this;
+        }
+
+        public Builder subscriptionId(String subscriptionId) {
+            this.subscriptionId = subscriptionId;
+            return this;
+        }
+
+        public Builder resourceGroup(String resourceGroup) {
+            this.resourceGroup = resourceGroup;
+            return this;
+        }
+
+        public Builder vaultName(String vaultName) {
+            this.vaultName = vaultName;
+            return this;
+        }
+
+        public Builder location(String location) {
+            this.location = location;
+            return this;
+        }
+
+        /** The IDENTITY_HEADER value to expect (default: random, or the saved one). */
+        public Builder identityHeader(String identityHeader) {
+            this.identityHeader = identityHeader;
+            return this;
+        }
+
+        /** Initial firewall default action, "Allow" (default) or "Deny". */
+        public Builder defaultAction(String action) {
+            this.defaultAction = NetworkRules.normalizeAction(action);
+            return this;
+        }
+
+        /** Worker threads of the HTTPS server (default 64). */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be positive");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** A secret to set at start (a new version if it exists already in the state file). */
+        public Builder secret(String name, String value) {
+            if (!SecretStore.NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("invalid secret name: " + name);
+            }
+            seeds.add(new String[] {name, value});
+            return this;
+        }
+
+        public DevVault build() {
+            return new DevVault(this);
+        }
+
+        private static Duration requireNonNegative(Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException("duration must not be negative");
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.kvconfig.devvault;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Faults and latency on demand. Latency applies to every request on the HTTPS port. Throttling, failures and
+ * dropped connections apply to authenticated data-plane (secrets) requests that passed the firewall, so that the
+ * 401 challenge round and ARM calls do not consume them. Order when several are armed: drop, fail, throttle.
+ */
+public final class Faults {
+    /** What to do with one request. */
+    sealed interface Action permits Pass, Drop, Fail, Throttle {
+    }
+
+    record Pass() implements Action {
+    }
+
+    record Drop() implements Action {
+    }
+
+    record Fail(int status) implements Action {
+    }
+
+    record Throttle(int retryAfterSeconds) implements Action {
+    }
+
+    private static final Pass PASS = new Pass();
+
+    private volatile long minLatencyNanos;
+    private volatile long maxLatencyNanos;
+    private int dropRemaining;
+    private int failRemaining;
+    private int failStatus = 503;
+    private int throttleRemaining;
+    private int throttleRetryAfter = 1;
+    private int rateLimit;
+    private long rateWindowNanos;
+    private int rateRetryAfter = 1;
+    private final Deque<Long> recent = new ArrayDeque<>();
+
+    Faults() {
+    }
+
+    /** Fixed added latency for every request (zero to turn it off). */
+    public Faults latency(Duration latency) {
+        return randomLatency(latency, latency);
+    }
+
+    /** Uniformly random added latency between min and max for every request. */
+    public Faults randomLatency(Duration min, Duration max) {
+        if (min.isNegative() || max.compareTo(min) < 0) {
+            throw new IllegalArgumentException("latency range must satisfy 0 <= min <= max");
+        }
+        this.minLatencyNanos = min.toNanos();
+        this.maxLatencyNanos = max.toNanos();
+        return this;
+    }
+
+    /** The next n data-plane requests get HTTP 429 with {@code Retry-After: retryAfterSeconds}. */
+    public synchronized Faults throttleNext(int n, int retryAfterSeconds) {
+        this.throttleRemaining = requireNonNegative(n);
+        this.throttleRetryAfter = requireNonNegative(retryAfterSeconds);
+        return this;
+    }
+
+    /** Data-plane requests above maxRequests within any sliding window get HTTP 429 (0 turns it off). */
+    public synchronized Faults throttleAbove(int maxRequests, Duration window, int retryAfterSeconds) {
+        this.rateLimit = requireNonNegative(maxRequests);
+        this.rateWindowNanos = window.toNanos();
+        this.rateRetryAfter = requireNonNegative(retryAfterSeconds);
+        recent.clear();
+        return this;
+    }
+
+    /** The next n data-plane requests get this 5xx status with the service's error body. */
+    public synchronized Faults failNext(int n, int status) {
+        if (status < 500 || status > 599) {
+            throw new IllegalArgumentException("status must be a 5xx code");
+        }
+        this.failRemaining = requireNonNegative(n);
+        this.failStatus = status;
+        return this;
+    }
+
+    /** The connections of the next n data-plane requests are closed without an answer. */
+    public synchronized Faults dropNext(int n) {
+        this.dropRemaining = requireNonNegative(n);
+        return this;
+    }
+
+    /** Turns every fault and the latency off. */
+    public synchronized Faults clear() {
+        dropRemaining = 0;
+        failRemaining = 0;
+        throttleRemaining = 0;
+        rateLimit = 0;
+        recent.clear();
+        minLatencyNanos = 0;
+        maxLatencyNanos = 0;
+        return this;
+    }
+
+    void sleepLatency() {
+        long min = minLatencyNanos;
+        long max = maxLatencyNanos;
+        long nanos = max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
+        if (nanos > 0) {
+            try {
+                Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    synchronized Action next() {
+        if (dropRemaining > 0) {
+            dropRemaining--;
+            return new Drop();
+        }
+        if (failRemaining > 0) {
+            failRemaining--;
+            return new Fail(failStatus);
+        }
+        if (throttleRemaining > 0) {
+            throttleRemaining--;
+            return new Throttle(throttleRetryAfter);
+        }
+        if (rateLimit > 0) {
+            long now = System.nanoTime();
+            while (!recent.isEmpty() && now - recent.peekFirst() >= rateWindowNanos) {
+                recent.removeFirst();
+            }
+            if (recent.size() >= rateLimit) {
+                return new Throttle(rateRetryAfter);
+            }
+            recent.addLast(now);
+        }
+        return PASS;
+    }
+
+    private static int requireNonNegative(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("must not be negative: " + n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,88 @@
+package io.kvconfig.devvault;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Thread-safe request journal. Each request is counted once under its REST operation name (GetSecret, SetSecret,
+ * GetSecrets, GetSecretVersions, UpdateSecret, DeleteSecret, GetDeletedSecret, GetDeletedSecrets,
+ * RecoverDeletedSecret, PurgeDeletedSecret, Token, VaultGet, VaultPut, VaultPatch, IpEcho, ...), except that an
+ * unauthenticated data-plane request answered with the 401 challenge counts as "Challenge" only. Outcomes are
+ * counted in addition: Throttled, InjectedFailure, DroppedConnection, ForbiddenByFirewall, ForbiddenByConnection,
+ * Unauthorized, TokenRejected, BadRequest. Never holds secret values.
+ */
+public final class Journal {
+    /** One journal line: operation, HTTP method, path (no query) and status (0 = connection dropped). */
+    public record Entry(long epochMillis, String operation, String method, String path, int status) {
+    }
+
+    private static final int MAX_ENTRIES = 10_000;
+    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final LongAdder total = new LongAdder();
+    private final Deque<Entry> entries = new ArrayDeque<>();
+
+    Journal() {
+    }
+
+    /** Requests counted under this operation or outcome name since start or the last reset. */
+    public long count(String name) {
+        LongAdder a = counts.get(name);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** All requests received (both servers), each counted once. */
+    public long total() {
+        return total.sum();
+    }
+
+    public Map<String, Long> counts() {
+        Map<String, Long> snapshot = new TreeMap<>();
+        counts.forEach((k, v) -> snapshot.put(k, v.sum()));
+        return snapshot;
+    }
+
+    /** The most recent requests (up to 10,000), oldest first. */
+    public List<Entry> entries() {
+        synchronized (entries) {
+            return new ArrayList<>(entries);
+        }
+    }
+
+    public void reset() {
+        synchronized (entries) {
+            counts.clear();
+            total.reset();
+            entries.clear();
+        }
+    }
+
+    void request(String operation, String method, String path, int status) {
+        total.increment();
+        increment(operation);
+        synchronized (entries) {
+            if (entries.size() == MAX_ENTRIES) {
+                entries.removeFirst();
+            }
+            entries.addLast(new Entry(System.currentTimeMillis(), operation, method, path, status));
+        }
+    }
+
+    void outcome(String name) {
+        increment(name);
+    }
+
+    private void increment(String name) {
+        counts.computeIfAbsent(name, k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public String toString() {
+        return "Journal" + counts();
+    }
+}
