@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.smallrye.config.ConfigSourceInterceptor;
@@ -125,14 +124,5 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
             }
         }
         return references;
-    }
-
-    static SecretReference parseOrNull(String text, Map<String, String> problems, String property) {
-        try {
-            return SecretReferenceParser.parse(text);
-        } catch (InvalidReferenceException e) {
-            problems.put(property, e.getMessage());
-            return null;
-        }
     }
 }

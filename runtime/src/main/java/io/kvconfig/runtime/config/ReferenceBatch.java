@@ -10,13 +10,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KvConfigRuntime;
 import io.kvconfig.runtime.ReferenceStatus;
 import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
@@ -48,6 +48,7 @@ final class ReferenceBatch {
 
     private volatile Result result;
     private KeyVaultSettings settings;
+    private long elapsedMillis;
     private final List<ReferenceStatus> statuses = new ArrayList<>();
 
     Result ensureResolved(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
@@ -70,23 +71,21 @@ final class ReferenceBatch {
         if (known != null) {
             return known;
         }
-        Map<String, SecretReference> one = Map.of(name, reference);
-        checkVaultConfigured(one);
-        long start = System.nanoTime();
-        Map<String, Optional<String>> values = Resolver.resolve(settings, one);
+        Map<String, Optional<String>> values = Resolver.resolve(settings, lookup(context),
+                Map.of(name, reference.toReferenceString()));
         Optional<String> value = values.get(name);
         Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
         all.put(reference, value);
         result = new Result(true, result.resolveOnly(), Map.copyOf(all));
         statuses.add(status(name, reference, value));
-        KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed(start));
-        secretKeys.accept(List.of(name));
+        KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsedMillis);
+        // not added as a secret key: SmallRye reads that set without locking once the config is in use
         LOG.debugf("Resolved a late Key Vault reference for %s", name);
         return value;
     }
 
     private Result resolveAll(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
-        Function<String, Optional<String>> lookup = name -> Optional.ofNullable(context.proceed(name)).map(ConfigValue::getValue);
+        Function<String, Optional<String>> lookup = lookup(context);
         boolean enabled = lookup.apply(ENABLED).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
         if (!enabled) {
             return Result.DISABLED;
@@ -97,8 +96,7 @@ final class ReferenceBatch {
         boolean hide = lookup.apply(HIDE_RESOLVED_VALUES).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
 
         Map<String, String> found = KvConfigInterceptor.collectReferences(context);
-        Map<String, SecretReference> selected = new LinkedHashMap<>();
-        Map<String, String> invalid = new LinkedHashMap<>();
+        Map<String, String> selected = new LinkedHashMap<>();
         List<String> leftAlone = new ArrayList<>();
         Result probe = new Result(true, resolveOnly, Map.of());
         for (Map.Entry<String, String> e : found.entrySet()) {
@@ -108,32 +106,29 @@ final class ReferenceBatch {
                         "not listed in " + RESOLVE_ONLY));
                 continue;
             }
-            SecretReference ref = KvConfigInterceptor.parseOrNull(e.getValue(), invalid, e.getKey());
-            if (ref != null) {
-                selected.put(e.getKey(), ref);
-            }
+            selected.put(e.getKey(), e.getValue());
         }
-        if (!invalid.isEmpty()) {
-            throw new IllegalArgumentException(invalidMessage(invalid));
-        }
-        checkVaultConfigured(selected);
 
         Map<SecretReference, Optional<String>> values = new HashMap<>();
+        long secrets = 0;
         if (!selected.isEmpty()) {
-            Map<String, Optional<String>> byProperty = Resolver.resolve(settings, selected);
-            for (Map.Entry<String, SecretReference> e : selected.entrySet()) {
+            // one batch: malformed references, a missing vault and every fetch failure end up in ONE error
+            Map<String, Optional<String>> byProperty = Resolver.resolve(settings, lookup, selected);
+            for (Map.Entry<String, String> e : selected.entrySet()) {
+                SecretReference ref = SecretReferenceParser.parse(e.getValue());
                 Optional<String> v = byProperty.getOrDefault(e.getKey(), Optional.empty());
-                values.put(e.getValue(), v);
-                statuses.add(status(e.getKey(), e.getValue(), v));
+                values.put(ref, v);
+                statuses.add(status(e.getKey(), ref, v));
             }
+            secrets = values.keySet().stream().map(r -> (r.vaultUrlOr(settings.vaultUrl().orElse("")) + "/" + r.name()
+                    + "/" + r.version()).toLowerCase(java.util.Locale.ROOT)).distinct().count();
             if (hide) {
                 secretKeys.accept(List.copyOf(selected.keySet()));
             }
         }
         long elapsed = elapsed(start);
+        elapsedMillis = elapsed;
         KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed);
-        long secrets = selected.values().stream().map(r -> r.vaultUrlOr(settings.vaultUrl().orElse(null)) + "/" + r.name()
-                + "/" + r.version()).distinct().count();
         if (leftAlone.isEmpty()) {
             LOG.infof("Key Vault: resolved %d references to %d secrets in %d ms", selected.size(), secrets, elapsed);
         } else {
@@ -141,21 +136,6 @@ final class ReferenceBatch {
                     selected.size(), secrets, elapsed, RESOLVE_ONLY, String.join(", ", leftAlone));
         }
         return new Result(true, resolveOnly, Map.copyOf(values));
-    }
-
-    private void checkVaultConfigured(Map<String, SecretReference> selected) {
-        if (settings.configured()) {
-            return;
-        }
-        List<String> needing = selected.entrySet().stream().filter(e -> e.getValue().vaultUrl() == null)
-                .map(e -> e.getKey() + " (" + e.getValue().toReferenceString() + ")").toList();
-        if (!needing.isEmpty()) {
-            throw new IllegalStateException(needing.size() + " @kv: reference(s) need a Key Vault but none is configured. "
-                    + "Set KEY_VAULT_URL (environment or .env) or quarkus.kvconfig.url to the vault URL, e.g. "
-                    + "https://my-vault.vault.azure.net (in dev and test mode, leave both unset and keep "
-                    + "quarkus.kvconfig.devservices.enabled=true to use the local dev vault). References: "
-                    + String.join(", ", needing));
-        }
     }
 
     private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {
@@ -166,11 +146,6 @@ final class ReferenceBatch {
                         ReferenceStatus.Status.OPTIONAL_MISSING, "optional secret not found; property left unset");
     }
 
-    private static String invalidMessage(Map<String, String> invalid) {
-        return "Invalid @kv: reference(s): " + invalid.entrySet().stream()
-                .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
-    }
-
     private static Set<String> names(String list) {
         Set<String> out = new HashSet<>();
         for (String part : list.split(",")) {
@@ -179,6 +154,10 @@ final class ReferenceBatch {
             }
         }
         return Set.copyOf(out);
+    }
+
+    private static Function<String, Optional<String>> lookup(ConfigSourceInterceptorContext context) {
+        return name -> Optional.ofNullable(context.proceed(name)).map(ConfigValue::getValue);
     }
 
     private static long elapsed(long startNanos) {

@@ -1,25 +1,71 @@
 package io.kvconfig.runtime.config;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KvConfigRuntime;
-import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.firewall.AllowlistResult;
+import io.kvconfig.runtime.firewall.FirewallAllowlister;
+import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.runtime.resolve.FirewallHook;
+import io.kvconfig.runtime.resolve.Resolution;
+import io.kvconfig.runtime.resolve.SecretResolver;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
+import io.quarkus.runtime.LaunchMode;
 
-/** Calls the shared resolver in one batch; the only place that knows its API. */
+/** Runs one batch through the shared {@link SecretResolver} with the shared clients (and allowlisting when set). */
 final class Resolver {
+
+    private static final Logger LOG = Logger.getLogger("io.kvconfig");
 
     private Resolver() {
     }
 
     /**
+     * @param rawValues property -> {@code @kv:} text (malformed ones are reported in the same aggregated error)
      * @return by property: the value, or empty for a missing optional secret
-     * @throws RuntimeException the resolver's aggregated failure
+     * @throws io.kvconfig.runtime.resolve.ResolutionFailedException listing every failed reference, never a value
      */
-    static Map<String, Optional<String>> resolve(KeyVaultSettings settings, Map<String, SecretReference> references) {
+    static Map<String, Optional<String>> resolve(KeyVaultSettings settings, Function<String, Optional<String>> lookup,
+            Map<String, String> rawValues) {
         KeyVaultClients clients = KvConfigRuntime.clients(settings);
-        throw new UnsupportedOperationException("pending SecretResolver");
+        Resolution resolution = new SecretResolver(clients, settings, firewallHook(lookup, clients)).resolveValues(rawValues)
+                .orThrow();
+        Map<String, Optional<String>> out = new LinkedHashMap<>();
+        for (String property : rawValues.keySet()) {
+            out.put(property, Optional.ofNullable(resolution.values().get(property)));
+        }
+        return out;
+    }
+
+    /** Allowlisting runs only when a resource group is configured (quarkus.kvconfig.firewall.resource-group / KEY_VAULT_RG). */
+    private static FirewallHook firewallHook(Function<String, Optional<String>> lookup, KeyVaultClients clients) {
+        FirewallSettings firewall = FirewallSettings.from(lookup);
+        if (!firewall.enabled()) {
+            return null;
+        }
+        FirewallAllowlister allowlister = FirewallAllowlister.create(firewall, clients, LaunchMode.current().isDevOrTest());
+        return new FirewallHook() {
+            @Override
+            public void beforeResolve() {
+                AllowlistResult r = allowlister.allowlist();
+                if (r.ok()) {
+                    LOG.infof("Key Vault firewall: %s", r.message());
+                } else {
+                    // resolution goes on: a vault that lets us in anyway still resolves, else the failures say why
+                    LOG.warnf("Key Vault firewall allowlisting failed: %s", r.error());
+                }
+            }
+
+            @Override
+            public boolean onForbiddenByConnection(String vaultUrl) {
+                return allowlister.allowlistAfterRefusal(vaultUrl);
+            }
+        };
     }
 }

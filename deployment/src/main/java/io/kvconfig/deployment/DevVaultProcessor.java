@@ -1,0 +1,92 @@
+package io.kvconfig.deployment;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import io.kvconfig.runtime.config.KvConfigDevServicesConfig;
+import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
+import io.quarkus.deployment.IsNormal;
+import io.quarkus.deployment.annotations.BuildStep;
+import io.quarkus.deployment.builditem.DevServicesResultBuildItem;
+import io.quarkus.deployment.dev.devservices.DevServicesConfig;
+
+/**
+ * Dev Services for Azure Key Vault: in dev and test mode, with no vault configured, start the in-process dev vault
+ * and point the extension at it (URL, credential, trust store), seeded from {@code quarkus.kvconfig.devservices.secrets}.
+ */
+class DevVaultProcessor {
+
+    private static final Logger LOG = Logger.getLogger(DevVaultProcessor.class);
+
+    static final String URL = "quarkus.kvconfig.url";
+    static final String URL_FALLBACK = "KEY_VAULT_URL";
+    /** Informational runtime properties (not under quarkus.*, so not validated as unknown Quarkus keys). */
+    static final String INFO_SUBSCRIPTION = "kvconfig.dev-vault.subscription-id";
+    static final String INFO_RESOURCE_GROUP = "kvconfig.dev-vault.resource-group";
+    static final String INFO_VAULT_NAME = "kvconfig.dev-vault.vault-name";
+
+    @BuildStep(onlyIfNot = IsNormal.class, onlyIf = DevServicesConfig.Enabled.class)
+    DevServicesResultBuildItem devVault(KvConfigDevServicesConfig config) {
+        if (!config.enabled()) {
+            LOG.debug("Dev Services for Azure Key Vault disabled (quarkus.kvconfig.devservices.enabled=false)");
+            return null;
+        }
+        if (vaultConfigured()) {
+            LOG.debug("Dev Services for Azure Key Vault not started: a vault is configured");
+            return null;
+        }
+        if (!ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.enabled", Boolean.class).orElse(true)) {
+            return null;
+        }
+        Path stateFile = Path.of(config.stateFile()).toAbsolutePath();
+        Path trustStoreDir = stateFile.getParent().resolve("tls");
+        Map<String, String> seed = new LinkedHashMap<>(config.secrets());
+        String publicIp = config.publicIp();
+
+        Map<String, Function<DevVaultStartable, String>> provided = new LinkedHashMap<>();
+        provided.put(URL, s -> s.vault().vaultUrl());
+        provided.put("quarkus.kvconfig.credential.identity-endpoint", s -> s.vault().identityEndpoint());
+        provided.put("quarkus.kvconfig.credential.identity-header", s -> s.vault().identityHeader());
+        provided.put("quarkus.kvconfig.tls.trust-store", s -> s.vault().trustStorePath().toString());
+        provided.put("quarkus.kvconfig.tls.trust-store-password", s -> s.vault().trustStorePassword());
+        provided.put("quarkus.kvconfig.challenge-resource-verification", s -> "false");
+        provided.put("quarkus.kvconfig.firewall.resource-manager-url", s -> s.vault().resourceManagerUrl());
+        provided.put("quarkus.kvconfig.firewall.ip-echo-urls", s -> s.vault().ipEchoUrl());
+        provided.put(INFO_SUBSCRIPTION, s -> s.vault().subscriptionId());
+        provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());
+        provided.put(INFO_VAULT_NAME, s -> s.vault().vaultName());
+
+        return DevServicesResultBuildItem.owned()
+                .feature(KvConfigProcessor.FEATURE)
+                .serviceName("kvconfig-dev-vault")
+                .description("Azure Key Vault dev vault (in-process)")
+                .serviceConfig(config)
+                .startable(() -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed))
+                .configProvider(provided)
+                .build();
+    }
+
+    /** A vault set anywhere the app would see it: config (incl. Quarkus's .env reading) or the bash-format .env. */
+    static boolean vaultConfigured() {
+        var config = ConfigProvider.getConfig();
+        if (nonBlank(config.getOptionalValue(URL, String.class).orElse(null))
+                || nonBlank(config.getOptionalValue(URL_FALLBACK, String.class).orElse(null))) {
+            return true;
+        }
+        try {
+            DotEnvConfigSource dotEnv = DotEnvConfigSource.workingDirectory();
+            return nonBlank(dotEnv.getValue(URL_FALLBACK)) || nonBlank(dotEnv.getValue(URL));
+        } catch (RuntimeException e) {
+            return false; // an unreadable .env is reported by the config source at startup
+        }
+    }
+
+    private static boolean nonBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+}
