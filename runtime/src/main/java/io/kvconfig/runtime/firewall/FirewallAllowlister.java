@@ -32,6 +32,7 @@ import com.azure.resourcemanager.resources.ResourceManager;
 import com.azure.resourcemanager.resources.models.Subscription;
 
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.resolve.FirewallHook;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 
 /**
@@ -51,7 +52,7 @@ import io.kvconfig.runtime.vault.KeyVaultClients;
  * Runs are serialised. A run never throws: the {@link AllowlistResult} carries the error, also kept in
  * {@link FirewallStatus}.
  */
-public final class FirewallAllowlister {
+public final class FirewallAllowlister implements FirewallHook {
 
     private static final Logger LOG = Logger.getLogger(FirewallAllowlister.class);
     static final int MAX_WRITE_ATTEMPTS = 3;
@@ -133,6 +134,32 @@ public final class FirewallAllowlister {
         }
         AllowlistResult r = run(true);
         return r.ok() && r.effective();
+    }
+
+    /**
+     * Resolver hook, before the first data-plane call. A failed run is thrown so the resolver can add the reason to
+     * any firewall failure; the resolver then still tries to resolve (the vault may be reachable anyway), so
+     * startup fails only if resolution itself fails.
+     */
+    @Override
+    public void beforeResolve() {
+        AllowlistResult r = allowlist();
+        if (!r.ok()) {
+            throw new FirewallException(r.error());
+        }
+    }
+
+    /** Resolver hook: a secret call was refused by the firewall. True = retry the refused calls. */
+    @Override
+    public boolean onForbiddenByConnection(String vaultUrl) {
+        if (!manages(vaultUrl)) {
+            return allowlistAfterRefusal(vaultUrl);
+        }
+        AllowlistResult r = run(true);
+        if (!r.ok()) {
+            throw new FirewallException(r.error());
+        }
+        return r.effective();
     }
 
     private synchronized AllowlistResult run(boolean reactive) {
@@ -391,7 +418,17 @@ public final class FirewallAllowlister {
     }
 
     private static String noToken(ClientAuthenticationException e) {
-        return "could not get a Resource Manager token from the credential: " + shorten(String.valueOf(e.getMessage()));
+        StringBuilder sb = new StringBuilder("could not get a Resource Manager token from the credential: ")
+                .append(e.getMessage());
+        // the SDK's top message often says "see inner exception": add the innermost distinct reason
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !root.getMessage().equals(e.getMessage())) {
+            sb.append(" (").append(root.getMessage()).append(')');
+        }
+        return shorten(sb.toString().replaceAll("\\s+", " "));
     }
 
     private static String shorten(String s) {
