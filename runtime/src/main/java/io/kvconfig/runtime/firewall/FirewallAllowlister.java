@@ -49,7 +49,7 @@ import io.kvconfig.runtime.vault.KeyVaultClients;
  * rule takes effect, instead of a fixed sleep;</li>
  * <li>in dev/test mode only ever talks to a loopback Resource Manager (the dev vault's).</li>
  * </ul>
- * Runs are serialised. A run never throws: the {@link AllowlistResult} carries the error, also kept in
+ * Runs are serialised process-wide. A run never throws: the {@link AllowlistResult} carries the error, also kept in
  * {@link FirewallStatus}.
  */
 public final class FirewallAllowlister implements FirewallHook {
@@ -58,6 +58,7 @@ public final class FirewallAllowlister implements FirewallHook {
     static final int MAX_WRITE_ATTEMPTS = 3;
     private static final Duration FIRST_PROBE_DELAY = Duration.ofMillis(200);
     private static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(5);
+    private static final Object RUN_LOCK = new Object();
 
     private final FirewallSettings settings;
     private final TokenCredential credential;
@@ -162,7 +163,14 @@ public final class FirewallAllowlister implements FirewallHook {
         return r.effective();
     }
 
-    private synchronized AllowlistResult run(boolean reactive) {
+    private AllowlistResult run(boolean reactive) {
+        // one firewall per process: startup, reactive, scheduled and admin runs never interleave, whichever instance
+        synchronized (RUN_LOCK) {
+            return runLocked(reactive);
+        }
+    }
+
+    private AllowlistResult runLocked(boolean reactive) {
         AllowlistResult r;
         try {
             r = attempt(reactive);

@@ -133,6 +133,44 @@ class FirewallAllowlisterDevVaultTest {
     }
 
     @Test
+    void logsSayWhatHappenedAndNeverASecretOrToken() {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                Object[] p = r.getParameters();
+                String msg = r.getMessage();
+                try {
+                    msg = p == null ? msg : String.format(msg, p);
+                } catch (RuntimeException e) {
+                    msg = msg + " " + java.util.Arrays.toString(p);
+                }
+                lines.add(msg);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(h);
+        try {
+            assertThat(resolve(allowlister()).successful()).isTrue();
+            vault.firewall().publicNetworkAccess("Disabled");
+            allowlister().allowlist();
+        } finally {
+            root.removeHandler(h);
+        }
+        String all = String.join("\n", lines);
+        assertThat(all).contains("added IP rule " + IP).contains("public network access is disabled on this vault");
+        assertThat(all).doesNotContain(SECRET_VALUE).doesNotContain("eyJ"); // no value, no JWT
+    }
+
+    @Test
     void secondRunAddsNothing() {
         assertThat(allowlister().allowlist().added()).isTrue();
         long patches = vault.journal().count("VaultPatch");
