@@ -21,19 +21,21 @@ public class ReadyResource {
     @Produces(MediaType.TEXT_PLAIN)
     public String ready() {
         Config config = ConfigProvider.getConfig();
-        int refs = 0;
-        int resolved = 0;
-        for (String name : config.getPropertyNames()) {
-            if (!name.startsWith(PREFIX)) {
-                continue;
+        // resolved values are secret keys: hidden from the name listing and from reads unless unlocked
+        return SecretKeys.doUnlocked(() -> {
+            int refs = 0;
+            int resolved = 0;
+            for (String name : config.getPropertyNames()) {
+                if (!name.startsWith(PREFIX)) {
+                    continue;
+                }
+                refs++;
+                String value = config.getOptionalValue(name, String.class).orElse("");
+                if (!value.isEmpty() && !value.startsWith("@kv")) {
+                    resolved++;
+                }
             }
-            refs++;
-            // resolved values are secret keys: reading them needs an explicit unlock
-            String value = SecretKeys.doUnlocked(() -> config.getOptionalValue(name, String.class).orElse(""));
-            if (!value.isEmpty() && !value.startsWith("@kv")) {
-                resolved++;
-            }
-        }
-        return "refs=" + refs + " resolved=" + resolved + "\n";
+            return "refs=" + refs + " resolved=" + resolved + "\n";
+        });
     }
 }
