@@ -3,12 +3,12 @@ package io.kvconfig.runtime.resolve;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,14 +27,16 @@ import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Resolves a batch of references: deduplicated by (vault, name, version), primed with ONE request per vault (so
  * the 401 challenge and the token happen once), then fanned out with at most {@code parallelism} requests in
- * flight. 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
+ * flight per vault (vaults proceed independently, so a slow vault does not hold back another). 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
  * doubling to 5 s, jittered); everything within ONE deadline ({@code startup-timeout}). Vault-wide failures of the
  * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
- * them. {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
+ * them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
+ * {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
  */
 public final class SecretResolver {
 
@@ -106,7 +108,7 @@ public final class SecretResolver {
         final String name;
         final String version;
         final List<String> properties = new ArrayList<>();
-        Outcome outcome;
+        volatile Outcome outcome;
 
         Target(Key key, String name, String version) {
             this.key = key;
@@ -138,8 +140,8 @@ public final class SecretResolver {
         final long started = System.nanoTime();
         // the deadline moves forward by the time spent inside the firewall hook
         final AtomicLong deadline = new AtomicLong(started + settings.startupTimeout().toNanos());
-        final Set<String> hookCalledFor = new LinkedHashSet<>();
-        String hookFailure;
+        final Set<String> hookCalledFor = ConcurrentHashMap.newKeySet();
+        volatile String hookFailure;
 
         Batch(Map<String, SecretReference> references) {
             this.references = references;
@@ -182,82 +184,80 @@ public final class SecretResolver {
         }
 
         private void fetchAll() {
-            // 1. prime: one request per vault, so each vault's challenge and token are fetched once
             Map<String, List<Target>> byVault = new LinkedHashMap<>();
             for (Target t : targets.values()) {
                 byVault.computeIfAbsent(t.key.vaultUrl(), v -> new ArrayList<>()).add(t);
             }
-            List<Target> primers = byVault.values().stream().map(l -> l.get(0)).toList();
-            fetch(primers);
-            primers = retryFirewallBlocked(primers);
-
-            // 2. fan out the rest, skipping vaults whose primer hit a vault-wide failure
-            List<Target> rest = new ArrayList<>();
-            for (List<Target> group : byVault.values()) {
-                Outcome primer = group.get(0).outcome;
-                boolean vaultWide = !primer.ok() && switch (primer.kind()) {
-                    case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
-                    default -> false;
-                };
-                for (Target t : group.subList(1, group.size())) {
-                    if (vaultWide) {
-                        t.outcome = Outcome.failed(primer.kind(), "not requested: " + primer.message()
-                                + " (seen for secret '" + group.get(0).name + "' in the same vault)");
-                    } else {
-                        rest.add(t);
-                    }
-                }
-            }
-            fetch(rest);
-            // 3. a firewall refusal in the fan-out (rule removed meanwhile): one hook call per vault, then retry
-            retryFirewallBlocked(rest);
-        }
-
-        /** Calls the hook for vaults with blocked targets (once per vault) and retries the blocked targets. */
-        private List<Target> retryFirewallBlocked(List<Target> batch) {
-            if (firewallHook == null) {
-                return batch;
-            }
-            Map<String, List<Target>> blocked = new LinkedHashMap<>();
-            for (Target t : batch) {
-                if (t.outcome.kind() == FailureKind.FIREWALL_BLOCKED && !hookCalledFor.contains(t.key.vaultUrl())) {
-                    blocked.computeIfAbsent(t.key.vaultUrl(), v -> new ArrayList<>()).add(t);
-                }
-            }
-            List<Target> retry = new ArrayList<>();
-            blocked.forEach((vault, list) -> {
-                hookCalledFor.add(vault);
-                long t0 = System.nanoTime();
-                boolean again;
-                try {
-                    again = firewallHook.onForbiddenByConnection(vault);
-                } catch (RuntimeException e) {
-                    hookFailure = ErrorClassifier.cut(ErrorClassifier.oneLine(e.getMessage()));
-                    LOG.warnf("Key Vault firewall allowlisting failed for %s: %s", vault, hookFailure);
-                    again = false;
-                } finally {
-                    deadline.addAndGet(System.nanoTime() - t0);
-                }
-                if (again) {
-                    retry.addAll(list);
-                }
-            });
-            if (!retry.isEmpty()) {
-                retry.forEach(t -> t.outcome = null);
-                Flux.fromIterable(retry)
-                        .flatMap(t -> attempt(t, 1, null, true).doOnNext(o -> t.outcome = o), settings.parallelism())
-                        .then().block();
-            }
-            return batch;
-        }
-
-        private void fetch(List<Target> list) {
-            if (list.isEmpty()) {
-                return;
-            }
-            Flux.fromIterable(list)
-                    .flatMap(t -> attempt(t, 1, null, false).doOnNext(o -> t.outcome = o), settings.parallelism())
+            // vaults proceed independently: a slow or unreachable vault does not hold back the others
+            Flux.fromIterable(byVault.values())
+                    .flatMap(this::fetchVault, byVault.size())
                     .then().block();
+        }
+
+        /**
+         * One vault: prime with ONE request (the challenge and the token are fetched once), then fan out the rest
+         * with at most {@code parallelism} requests in flight. A vault-wide failure of the primer (authentication,
+         * unreachable, firewall, deadline) is applied to the others without sending them.
+         */
+        private Mono<Void> fetchVault(List<Target> group) {
+            Target primer = group.get(0);
+            List<Target> rest = group.subList(1, group.size());
+            return fetchEach(List.of(primer), false)
+                    .then(Mono.defer(() -> retryFirewallBlocked(List.of(primer))))
+                    .then(Mono.defer(() -> {
+                        Outcome p = primer.outcome;
+                        boolean vaultWide = !p.ok() && switch (p.kind()) {
+                            case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
+                            default -> false;
+                        };
+                        if (vaultWide) {
+                            for (Target t : rest) {
+                                t.outcome = Outcome.failed(p.kind(), "not requested: " + p.message()
+                                        + " (seen for secret '" + primer.name + "' in the same vault)");
+                            }
+                            return Mono.<Void> empty();
+                        }
+                        // a firewall refusal in the fan-out (rule removed meanwhile): the hook, then a retry
+                        return fetchEach(rest, false).then(Mono.defer(() -> retryFirewallBlocked(rest)));
+                    }));
+        }
+
+        private Mono<Void> fetchEach(List<Target> list, boolean firewallRetry) {
+            return Flux.fromIterable(list)
+                    .flatMap(t -> attempt(t, 1, null, firewallRetry).doOnNext(o -> t.outcome = o), settings.parallelism())
+                    .then();
+        }
+
+        /** Calls the hook (at most once per vault, off the event loop: it blocks) and retries the blocked targets. */
+        private Mono<Void> retryFirewallBlocked(List<Target> batch) {
+            if (firewallHook == null) {
+                return Mono.empty();
+            }
+            List<Target> blocked = batch.stream().filter(t -> t.outcome.kind() == FailureKind.FIREWALL_BLOCKED).toList();
+            if (blocked.isEmpty()) {
+                return Mono.empty();
+            }
+            String vault = blocked.get(0).key.vaultUrl();
+            if (!hookCalledFor.add(vault)) {
+                return Mono.empty();
+            }
+            return Mono.fromCallable(() -> callHook(vault))
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(again -> again ? fetchEach(blocked, true) : Mono.empty());
+        }
+
+        private boolean callHook(String vault) {
+            long t0 = System.nanoTime();
+            try {
+                return firewallHook.onForbiddenByConnection(vault);
+            } catch (RuntimeException e) {
+                hookFailure = ErrorClassifier.cut(ErrorClassifier.oneLine(e.getMessage()));
+                LOG.warnf("Key Vault firewall allowlisting failed for %s: %s", vault, hookFailure);
+                return false;
+            } finally {
+                // the hook has its own propagation timeout; its time does not eat the resolution deadline
+                deadline.addAndGet(System.nanoTime() - t0);
+            }
         }
 
         /** One GET, then retries as classified; never errors. */

@@ -31,6 +31,10 @@ import io.kvconfig.runtime.reference.SecretReferenceParser;
  * verification on), ONE TokenCredential, and ONE {@link SecretAsyncClient} per vault URL (each client keeps its
  * own challenge and token cache, so one token per vault).
  * <p>
+ * Credential: {@code credential.type} picks the SDK credential; {@code credential.identity-endpoint} (the dev
+ * vault, custom endpoints) makes the managed identity part an {@link IdentityEndpointCredential}, because the
+ * SDK's MSAL-based managed identity reads that endpoint only from the process environment.
+ * <p>
  * Retries: the secret clients are built with the SDK's retries OFF. The resolver owns retries (429 with
  * Retry-After, 5xx and connection errors with backoff) under one startup deadline; SDK retries underneath would
  * multiply attempts, sleep past the deadline and hide the request count. Code using {@link #forVault} after
@@ -128,6 +132,10 @@ public final class KeyVaultClients implements AutoCloseable {
 
     private static TokenCredential buildCredential(KeyVaultSettings s, HttpClient http) {
         Configuration cfg = azureConfiguration(s);
+        if (usesIdentityEndpoint(s)) {
+            return new IdentityEndpointCredential(http, s.identityEndpoint().get(), s.identityHeader().orElse(null),
+                    s.clientId().orElse(null));
+        }
         switch (s.credentialType()) {
             case MANAGED_IDENTITY: {
                 ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder().httpClient(http).configuration(cfg);
@@ -155,7 +163,18 @@ public final class KeyVaultClients implements AutoCloseable {
         }
     }
 
+    /** An explicit identity endpoint replaces the managed identity part (see {@link IdentityEndpointCredential}). */
+    static boolean usesIdentityEndpoint(KeyVaultSettings s) {
+        return s.identityEndpoint().isPresent() && (s.credentialType() == KeyVaultSettings.CredentialType.DEFAULT
+                || s.credentialType() == KeyVaultSettings.CredentialType.MANAGED_IDENTITY);
+    }
+
     static String describeCredential(KeyVaultSettings s) {
+        if (usesIdentityEndpoint(s)) {
+            return "managed identity endpoint " + s.identityEndpoint().get() + " ("
+                    + KeyVaultSettings.CREDENTIAL_IDENTITY_ENDPOINT + s.clientId().map(c -> ", client id " + c).orElse("")
+                    + ")";
+        }
         StringBuilder sb = new StringBuilder(s.credentialType().credentialName());
         if (s.credentialType() == KeyVaultSettings.CredentialType.DEFAULT) {
             sb.append(" (chain: environment, workload identity, managed identity, shared cache, IntelliJ, Azure CLI, "
@@ -163,7 +182,6 @@ public final class KeyVaultClients implements AutoCloseable {
         }
         s.clientId().ifPresent(v -> sb.append(", client id ").append(v));
         s.tenantId().ifPresent(v -> sb.append(", tenant ").append(v));
-        s.identityEndpoint().ifPresent(v -> sb.append(", identity endpoint ").append(v));
         return sb.toString();
     }
 
