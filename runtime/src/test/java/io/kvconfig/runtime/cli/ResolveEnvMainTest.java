@@ -1,0 +1,186 @@
+package io.kvconfig.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kvconfig.devvault.DevVault;
+
+/** ResolveEnvMain in-process against the dev vault; records are read from a real FIFO. */
+class ResolveEnvMainTest {
+
+    @TempDir
+    static Path tmp;
+    static DevVault vault;
+    static final String SPECIAL = "sp ace 'single' \"double\" $HOME `x` \\back\\slash\nnew line\ttab =eq ";
+
+    @BeforeAll
+    static void start() {
+        vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(tmp.resolve("trust")).ruleDelay(Duration.ZERO)
+                .build().start();
+        vault.setSecret("special", SPECIAL);
+        vault.setSecret("plain-secret", "plain-secret-value");
+    }
+
+    @AfterAll
+    static void stop() {
+        vault.close();
+    }
+
+    static Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("KEY_VAULT_URL", vault.vaultUrl() + "/");
+        env.put("QUARKUS_KVCONFIG_CREDENTIAL_IDENTITY_ENDPOINT", vault.identityEndpoint());
+        env.put("QUARKUS_KVCONFIG_CREDENTIAL_IDENTITY_HEADER", vault.identityHeader());
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE", vault.trustStorePath().toString());
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD", vault.trustStorePassword());
+        env.put("QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION", "false");
+        env.put("QUARKUS_KVCONFIG_STARTUP_TIMEOUT", "20S");
+        env.put("PATH", "/usr/bin:/bin");
+        return env;
+    }
+
+    record Run(int code, List<String> records, String err) {
+    }
+
+    static Run run(Map<String, String> env, String... extraArgs) throws Exception {
+        Path fifo = Files.createTempFile(tmp, "out", ".fifo");
+        Files.delete(fifo);
+        Process mk = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).start();
+        assertThat(mk.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(mk.exitValue()).isZero();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+        // O_RDWR on a FIFO does not block (Linux), so the writer never waits for a reader
+        try (RandomAccessFile keep = new RandomAccessFile(fifo.toFile(), "rw")) {
+            List<String> args = new ArrayList<>(List.of("--output", fifo.toString()));
+            args.addAll(List.of(extraArgs));
+            int code = ResolveEnvMain.run(args.toArray(String[]::new), env, new Properties(), err);
+            // our own end record after whatever the resolver wrote, then read up to it
+            keep.write("#test-end\0".getBytes(StandardCharsets.UTF_8));
+            List<String> records = new ArrayList<>();
+            ByteArrayOutputStream rec = new ByteArrayOutputStream();
+            while (true) {
+                int b = keep.read();
+                assertThat(b).as("unexpected end of the pipe").isNotNegative();
+                if (b != 0) {
+                    rec.write(b);
+                    continue;
+                }
+                String text = rec.toString(StandardCharsets.UTF_8);
+                rec.reset();
+                if (text.equals("#test-end")) {
+                    break;
+                }
+                records.add(text);
+            }
+            return new Run(code, records, errBytes.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void resolvesEveryReferenceVariableAndEndsWithTheMarker() throws Exception {
+        Map<String, String> env = env();
+        env.put("SPECIAL", "@kv:special");
+        env.put("BY_URI", "@kv:" + vault.vaultUrl() + "/secrets/plain-secret");
+        env.put("OPTIONAL_GONE", "@kv?:not-there");
+        env.put("PLAIN", "@notkv:x");
+        env.put("dotted.name", "@kv:plain-secret");
+        Run r = run(env);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.records()).containsExactly(
+                "SBY_URI=plain-secret-value",
+                "SSPECIAL=" + SPECIAL,
+                "UOPTIONAL_GONE",
+                ResolveEnvMain.DONE);
+        assertThat(r.err()).contains("'dotted.name' holds a Key Vault reference but is not a shell variable name")
+                .contains("resolved 2 environment variables")
+                .contains("OPTIONAL_GONE is unset")
+                .doesNotContain("plain-secret-value").doesNotContain("back\\slash");
+    }
+
+    @Test
+    void failureWritesNothingAndNamesVariableAndSecret() throws Exception {
+        Map<String, String> env = env();
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("DB_PASSWORD", "@kv:no-such-secret");
+        env.put("BAD_SYNTAX", "@kv:under_score");
+        Run r = run(env);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.records()).isEmpty();
+        assertThat(r.err())
+                .contains("Could not resolve 2 of 3 Key Vault references in environment variables")
+                .contains("property 'DB_PASSWORD', secret 'no-such-secret'", "not found")
+                .contains("property 'BAD_SYNTAX': invalid reference")
+                .doesNotContain("plain-secret-value");
+    }
+
+    @Test
+    void allowUnresolvedUnsetsTheFailedVariablesAndSaysSo() throws Exception {
+        Map<String, String> env = env();
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("DB_PASSWORD", "@kv:no-such-secret");
+        env.put(ResolveEnvMain.ALLOW_UNRESOLVED_ENV, "true");
+        Run r = run(env);
+        assertThat(r.code()).isZero();
+        assertThat(r.records()).containsExactly("SGOOD=plain-secret-value", "UDB_PASSWORD", ResolveEnvMain.DONE);
+        assertThat(r.err()).contains("starting anyway").contains("WITHOUT: DB_PASSWORD");
+
+        env.remove(ResolveEnvMain.ALLOW_UNRESOLVED_ENV);
+        Run flag = run(env, "--allow-unresolved");
+        assertThat(flag.code()).isZero();
+        assertThat(flag.records()).containsExactly("SGOOD=plain-secret-value", "UDB_PASSWORD", ResolveEnvMain.DONE);
+    }
+
+    @Test
+    void noReferencesOnlyTheMarker() throws Exception {
+        Map<String, String> env = env();
+        env.put("PLAIN", "value");
+        Run r = run(env);
+        assertThat(r.code()).isZero();
+        assertThat(r.records()).containsExactly(ResolveEnvMain.DONE);
+    }
+
+    @Test
+    void badConfigurationIsAUsageError() throws Exception {
+        Map<String, String> env = env();
+        env.put("KEY_VAULT_URL", "http://insecure.example");
+        env.put("X", "@kv:plain-secret");
+        Run r = run(env);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.records()).isEmpty();
+        assertThat(r.err()).contains("configuration error").contains("KEY_VAULT_URL").contains("only https");
+    }
+
+    @Test
+    void refusesARegularFileAndBadArguments() throws Exception {
+        Path file = Files.createTempFile(tmp, "regular", ".txt");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Map<String, String> env = env();
+        env.put("X", "@kv:plain-secret");
+        assertThat(ResolveEnvMain.run(new String[] { "--output", file.toString() }, env, new Properties(), ps)).isEqualTo(2);
+        assertThat(Files.size(file)).isZero();
+        assertThat(ResolveEnvMain.run(new String[] {}, env, new Properties(), ps)).isEqualTo(2);
+        assertThat(ResolveEnvMain.run(new String[] { "--bogus" }, env, new Properties(), ps)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("is a regular file").contains("--output is required")
+                .contains("unknown argument --bogus");
+    }
+}
