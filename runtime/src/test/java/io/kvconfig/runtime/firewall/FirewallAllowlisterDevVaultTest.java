@@ -55,7 +55,6 @@ class FirewallAllowlisterDevVaultTest {
     @BeforeEach
     void start() {
         vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(tmp).build().start();
-        MsalTestEnvironment.appService(vault);
         vault.setSecret("db-password", SECRET_VALUE);
         vault.firewall().defaultAction("Deny");
         config.put("quarkus.kvconfig.url", vault.vaultUrl());
