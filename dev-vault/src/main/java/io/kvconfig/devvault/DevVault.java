@@ -392,7 +392,7 @@ public final class DevVault implements AutoCloseable {
 
     private void writeTrustMaterial() throws IOException {
         if (config.trustStoreDir != null) {
-            trustDir = config.trustStoreDir.toAbsolutePath();
+            trustDir = config.trustStoreDir.toAbsolutePath().normalize();
         } else {
             trustDir = Files.createTempDirectory("kvconfig-dev-vault-");
             ownsTrustDir = true;
@@ -470,12 +470,18 @@ public final class DevVault implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Dev vault request " + r.method + " " + r.path + " failed: "
                     + e.getClass().getName());
+            if (Boolean.getBoolean("devvault.debug")) {
+                e.printStackTrace();
+            }
             if (r.status == 0) {
                 try {
                     r.sendError(new ServiceError(500, "InternalServerError", "The dev vault failed to handle the request."));
                 } catch (IOException | RuntimeException ignored) {
                     exchange.close();
                 }
+            } else {
+                // the answer could not be completed: close so the client does not wait for it
+                exchange.close();
             }
         } finally {
             journal.request(r.operation, r.method, r.path, r.status);

@@ -15,54 +15,17 @@ public final class DevVaultMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        DevVault.Builder b = DevVault.builder().httpsPort(8443).tokenPort(8081).trustStoreDir(Path.of(".dev-vault"));
+        DevVault.Builder b;
         try {
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    value = arg.substring(eq + 1);
-                    arg = arg.substring(0, eq);
-                }
-                if (arg.equals("--help") || arg.equals("-h")) {
-                    usage(System.out);
-                    return;
-                }
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException(arg + " needs a value");
-                    }
-                    value = args[++i];
-                }
-                switch (arg) {
-                    case "--https-port" -> b.httpsPort(Integer.parseInt(value));
-                    case "--token-port" -> b.tokenPort(Integer.parseInt(value));
-                    case "--bind" -> b.bindAddress(value);
-                    case "--public-ip" -> b.publicIp(value);
-                    case "--state-file" -> b.stateFile(Path.of(value));
-                    case "--trust-store-dir" -> b.trustStoreDir(Path.of(value));
-                    case "--latency-ms" -> b.latency(Duration.ofMillis(Long.parseLong(value)));
-                    case "--rule-delay-ms" -> b.ruleDelay(Duration.ofMillis(Long.parseLong(value)));
-                    case "--identity-header" -> b.identityHeader(value);
-                    case "--default-action" -> b.defaultAction(value);
-                    case "--subscription-id" -> b.subscriptionId(value);
-                    case "--resource-group" -> b.resourceGroup(value);
-                    case "--vault-name" -> b.vaultName(value);
-                    case "--secret" -> {
-                        int sep = value.indexOf('=');
-                        if (sep <= 0) {
-                            throw new IllegalArgumentException("--secret takes name=value");
-                        }
-                        b.secret(value.substring(0, sep), value.substring(sep + 1));
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + arg);
-                }
-            }
+            b = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("dev-vault: " + e.getMessage());
             usage(System.err);
             System.exit(2);
+            return;
+        }
+        if (b == null) {
+            usage(System.out);
             return;
         }
         DevVault vault;
@@ -81,6 +44,67 @@ public final class DevVaultMain {
         }, "dev-vault-shutdown"));
         printBanner(vault, System.out);
         stopped.await();
+    }
+
+    /** The builder the flags describe; null for --help. Throws IllegalArgumentException naming a bad flag. */
+    static DevVault.Builder parse(String[] args) {
+        DevVault.Builder b = DevVault.builder().httpsPort(8443).tokenPort(8081).trustStoreDir(Path.of(".dev-vault"));
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return null;
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(arg + " needs a value");
+                }
+                value = args[++i];
+            }
+            try {
+                switch (arg) {
+                    case "--https-port" -> b.httpsPort(port(value));
+                    case "--token-port" -> b.tokenPort(port(value));
+                    case "--bind" -> b.bindAddress(value);
+                    case "--public-ip" -> b.publicIp(value);
+                    case "--state-file" -> b.stateFile(Path.of(value));
+                    case "--trust-store-dir" -> b.trustStoreDir(Path.of(value));
+                    case "--latency-ms" -> b.latency(Duration.ofMillis(Long.parseLong(value)));
+                    case "--rule-delay-ms" -> b.ruleDelay(Duration.ofMillis(Long.parseLong(value)));
+                    case "--identity-header" -> b.identityHeader(value);
+                    case "--default-action" -> b.defaultAction(value);
+                    case "--subscription-id" -> b.subscriptionId(value);
+                    case "--resource-group" -> b.resourceGroup(value);
+                    case "--vault-name" -> b.vaultName(value);
+                    case "--secret" -> {
+                        int sep = value.indexOf('=');
+                        if (sep <= 0) {
+                            throw new IllegalArgumentException("takes NAME=VALUE");
+                        }
+                        b.secret(value.substring(0, sep), value.substring(sep + 1));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option");
+                }
+            } catch (IllegalArgumentException e) {
+                // never echo the value: --secret carries one
+                throw new IllegalArgumentException(arg + ": " + (e instanceof NumberFormatException
+                        ? "not a number" : e.getMessage().replace(value, "<value>")));
+            }
+        }
+        return b;
+    }
+
+    private static int port(String value) {
+        int p = Integer.parseInt(value);
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("not a port number");
+        }
+        return p;
     }
 
     static void printBanner(DevVault v, PrintStream out) {

@@ -36,6 +36,7 @@ final class Request {
     final Map<String, String> query;
     final String requestId = UUID.randomUUID().toString();
     String operation = "Unknown";
+    private boolean bodyRead;
     int status;
     private final ObjectMapper mapper;
 
@@ -43,7 +44,7 @@ final class Request {
         this.exchange = exchange;
         this.mapper = mapper;
         this.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String rawPath = exchange.getRequestURI().getRawPath();
+        String rawPath = rawPath(exchange.getRequestURI());
         List<String> segs = new ArrayList<>();
         for (String s : (rawPath == null ? "" : rawPath).split("/")) {
             if (!s.isEmpty()) {
@@ -65,22 +66,52 @@ final class Request {
 
     /** Reads the body, refusing more than 1 MB with 413 (checked on Content-Length first, then while reading). */
     byte[] body() throws IOException {
+        bodyRead = true;
         String length = header("Content-Length");
         if (length != null) {
+            long declared;
             try {
-                if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-                    throw tooLarge();
-                }
+                declared = Long.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw ServiceError.badParameter("Invalid Content-Length header.");
+            }
+            if (declared > MAX_BODY_BYTES) {
+                drain();
+                throw tooLarge();
             }
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] data = in.readNBytes(MAX_BODY_BYTES + 1);
             if (data.length > MAX_BODY_BYTES) {
+                drain();
                 throw tooLarge();
             }
             return data;
+        }
+    }
+
+    /**
+     * Reads and discards the rest of an oversized body (up to 64 MB) before answering: closing a connection with
+     * unread input makes TCP reset it, and the client would lose the 413 answer.
+     */
+    /** A request answered before its body was read (auth, name, route errors): read the body first. */
+    private void consumeUnreadBody() {
+        if (!bodyRead) {
+            bodyRead = true;
+            drain();
+        }
+    }
+
+    private void drain() {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            int n;
+            while (total < 64L * 1024 * 1024 && (n = in.read(buf)) > 0) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // the answer goes out anyway
         }
     }
 
@@ -113,6 +144,7 @@ final class Request {
     }
 
     void sendEmpty(int status) throws IOException {
+        consumeUnreadBody();
         this.status = status;
         exchange.getResponseHeaders().set("x-ms-request-id", requestId);
         exchange.sendResponseHeaders(status, -1);
@@ -131,6 +163,7 @@ final class Request {
     }
 
     private void send(int status, byte[] body, String contentType, Map<String, String> headers) throws IOException {
+        consumeUnreadBody();
         this.status = status;
         var h = exchange.getResponseHeaders();
         h.set("Content-Type", contentType);
@@ -151,6 +184,18 @@ final class Request {
         return new ServiceError(413, "RequestBodyTooLarge",
                 "The request body is too large. The maximum allowed size is " + MAX_BODY_BYTES + " bytes.", null,
                 Map.of("Connection", "close"));
+    }
+
+    /** The path as sent: "//metadata/..." (the SDK's IMDS call) would otherwise parse as an authority. */
+    private static String rawPath(java.net.URI uri) {
+        if (uri.getScheme() != null) {
+            return uri.getRawPath();
+        }
+        String s = uri.toString();
+        int q = s.indexOf('?');
+        int f = s.indexOf('#');
+        int end = q >= 0 ? q : (f >= 0 ? f : s.length());
+        return s.substring(0, end);
     }
 
     private static Map<String, String> parseQuery(String raw) {

@@ -21,7 +21,7 @@ final class StateFile {
     private final ObjectMapper mapper;
 
     StateFile(Path path, ObjectMapper mapper) {
-        this.path = path.toAbsolutePath();
+        this.path = path.toAbsolutePath().normalize();
         this.mapper = mapper;
     }
 

@@ -196,6 +196,10 @@ final class TlsMaterial {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(content);
             }
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // certificates only, no secret: readable by other users (e.g. a container user)
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             StateFile.moveAtomically(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);

@@ -50,6 +50,15 @@ final class Msal {
 
     /** Empties MSAL's JVM-wide managed identity token cache. */
     static void clearTokenCache() {
-        ManagedIdentityApplication.getSharedTokenCache().deserialize("{}");
+        Object cache = ManagedIdentityApplication.getSharedTokenCache();
+        try {
+            for (String field : new String[] {"accessTokens", "refreshTokens", "idTokens", "accounts", "appMetadata"}) {
+                java.lang.reflect.Field f = cache.getClass().getDeclaredField(field);
+                f.setAccessible(true);
+                ((Map<?, ?>) f.get(cache)).clear();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("MSAL4J changed: cannot clear its token cache", e);
+        }
     }
 }

@@ -1,0 +1,59 @@
+package io.kvconfig.devvault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DevVaultMainTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void flagsConfigureTheVaultAndTheBannerPrintsWhatAClientNeeds() {
+        DevVault.Builder b = DevVaultMain.parse(new String[] {"--https-port", "0", "--token-port=0",
+                "--public-ip", "198.51.100.23", "--secret", "db-url=jdbc:x?a=b", "--trust-store-dir", dir.toString(),
+                "--rule-delay-ms", "5", "--latency-ms", "0", "--default-action", "deny"});
+        try (DevVault vault = b.build().start()) {
+            assertThat(vault.publicIp()).isEqualTo("198.51.100.23");
+            assertThat(vault.secretValue("db-url")).contains("jdbc:x?a=b");
+            assertThat(vault.firewall().ruleDelay()).isEqualTo(Duration.ofMillis(5));
+            assertThat(vault.firewall().defaultAction()).isEqualTo("Deny");
+            assertThat(Files.exists(dir.resolve("ca.pem"))).isTrue();
+            assertThat(Files.exists(dir.resolve("truststore.p12"))).isTrue();
+
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            DevVaultMain.printBanner(vault, new PrintStream(out, true, StandardCharsets.UTF_8));
+            String banner = out.toString(StandardCharsets.UTF_8);
+            assertThat(banner)
+                    .contains("export KEY_VAULT_URL=" + vault.vaultUrl() + "\n")
+                    .contains("export IDENTITY_ENDPOINT=" + vault.identityEndpoint() + "\n")
+                    .contains("export IDENTITY_HEADER=" + vault.identityHeader() + "\n")
+                    .contains("export QUARKUS_KVCONFIG_TLS_TRUST_STORE=" + vault.trustStorePath() + "\n")
+                    .contains("export QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION=false\n")
+                    .contains(vault.caCertificatePath().toString())
+                    .doesNotContain("jdbc:x?a=b");
+        }
+    }
+
+    @Test
+    void helpAndBadFlags() {
+        assertThat(DevVaultMain.parse(new String[] {"--help"})).isNull();
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--nope", "1"})).hasMessageContaining("--nope");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--https-port"})).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--https-port", "x"})).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--token-port", "70000"})).hasMessageContaining("port");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--public-ip", "nope"})).hasMessageContaining("IPv4");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--secret", "bad_name=top-secret-flag"}))
+                .hasMessageContaining("--secret").hasMessageNotContaining("top-secret-flag");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--secret", "novalue"})).hasMessageContaining("NAME=VALUE");
+    }
+}

@@ -1,0 +1,101 @@
+package io.kvconfig.devvault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.azure.security.keyvault.secrets.SecretClient;
+
+/** State survives a restart: secrets, versions, deletions, firewall, TLS material and issued tokens. */
+class PersistenceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void stateSurvivesARestart() throws Exception {
+        Path state = dir.resolve("state/dev-vault.json");
+        Path tls = dir.resolve("tls");
+        String version1;
+        String token;
+        String caPem;
+        int port;
+        try (DevVault vault = DevVault.builder().stateFile(state).trustStoreDir(tls).build().start()) {
+            port = vault.httpsPort();
+            SecretClient client = Sdk.secretClient(vault);
+            version1 = client.setSecret("persisted", "persisted-v1").getProperties().getVersion();
+            client.setSecret("persisted", "persisted-v2");
+            client.setSecret("to-delete", "deleted-value");
+            client.beginDeleteSecret("to-delete").waitForCompletion();
+            vault.firewall().addIpRule("198.51.100.0/24");
+            token = vault.issueToken("https://vault.azure.net", Duration.ofMinutes(10));
+            caPem = Files.readString(vault.caCertificatePath());
+            assertThat(Files.getPosixFilePermissions(state)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+        assertThat(Files.readString(state)).contains("persisted-v2");
+        try (DirectoryStreamCheck leftovers = new DirectoryStreamCheck(state.getParent())) {
+            assertThat(leftovers.names()).containsExactly("dev-vault.json");
+        }
+
+        try (DevVault vault = DevVault.builder().stateFile(state).trustStoreDir(tls).httpsPort(port).build().start()) {
+            assertThat(vault.secretValue("persisted")).contains("persisted-v2");
+            assertThat(vault.secretValue("to-delete")).isEmpty();
+            assertThat(vault.firewall().ipRules()).containsExactly("198.51.100.0/24");
+            assertThat(Files.readString(vault.caCertificatePath())).as("same CA after restart").isEqualTo(caPem);
+            Raw raw = new Raw(vault);
+            assertThat(raw.send("GET", "/secrets/persisted/" + version1 + "?api-version=7.4", token, null).statusCode())
+                    .as("a token issued before the restart is still valid").isEqualTo(200);
+            assertThat(raw.send("GET", "/deletedsecrets/to-delete?api-version=7.4", token, null).statusCode())
+                    .isEqualTo(200);
+            SecretClient client = Sdk.secretClient(vault);
+            assertThat(client.getSecret("persisted", version1).getValue()).isEqualTo("persisted-v1");
+            client.purgeDeletedSecret("to-delete");
+        }
+        assertThat(Files.readString(state)).doesNotContain("deleted-value");
+    }
+
+    @Test
+    void anUnreadableStateFileStopsTheStartAndIsLeftAlone() throws Exception {
+        Path state = dir.resolve("broken.json");
+        Files.writeString(state, "{ not json, maybe-a-secret-value");
+        assertThatThrownBy(() -> DevVault.builder().stateFile(state).build().start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("maybe-a-secret-value");
+        assertThat(Files.readString(state)).isEqualTo("{ not json, maybe-a-secret-value");
+    }
+
+    @Test
+    void seededSecretsAreSetAtStart() {
+        try (DevVault vault = DevVault.builder().secret("seeded", "seeded-value").build().start()) {
+            assertThat(vault.secretValue("seeded")).contains("seeded-value");
+            assertThat(vault.secretNames()).containsExactly("seeded");
+        }
+    }
+
+    /** Lists a directory's file names (to check no temp files are left behind). */
+    private static final class DirectoryStreamCheck implements AutoCloseable {
+        private final java.nio.file.DirectoryStream<Path> stream;
+
+        DirectoryStreamCheck(Path dir) throws java.io.IOException {
+            this.stream = Files.newDirectoryStream(dir);
+        }
+
+        java.util.List<String> names() {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            stream.forEach(p -> names.add(p.getFileName().toString()));
+            return names;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            stream.close();
+        }
+    }
+}
