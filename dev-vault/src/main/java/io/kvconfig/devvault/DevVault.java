@@ -354,7 +354,10 @@ public final class DevVault implements AutoCloseable {
             firewall.defaultAction(config.defaultAction);
         }
         for (var e : config.seeds) {
-            store.set(e[0], e[1], null, null, null);
+            // only when absent: a value changed since (or a deletion) survives restarts
+            if (!store.exists(e[0])) {
+                store.set(e[0], e[1], null, null, null);
+            }
         }
     }
 
@@ -619,7 +622,7 @@ public final class DevVault implements AutoCloseable {
             return this;
         }
 
-        /** A secret to set at start (a new version if it exists already in the state file). */
+        /** A secret to set at start unless the (persisted) vault already has it, active or deleted. */
         public Builder secret(String name, String value) {
             if (!SecretStore.NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("invalid secret name: " + name);

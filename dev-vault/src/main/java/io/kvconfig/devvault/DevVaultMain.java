@@ -152,6 +152,6 @@ public final class DevVaultMain {
                   --default-action A    initial firewall default action: Allow (default) or Deny
                   --identity-header S   the IDENTITY_HEADER value to require (default random/saved)
                   --subscription-id S, --resource-group G, --vault-name V   the emulated ARM resource
-                  --secret NAME=VALUE   set a secret at start (repeatable)""");
+                  --secret NAME=VALUE   set a secret at start unless the state file has it (repeatable)""");
     }
 }

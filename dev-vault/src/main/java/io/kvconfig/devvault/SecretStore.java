@@ -145,6 +145,13 @@ final class SecretStore {
         }
     }
 
+    /** Whether the name is taken, by an active or a deleted secret. */
+    boolean exists(String name) {
+        synchronized (lock) {
+            return active.containsKey(key(name)) || deleted.containsKey(key(name));
+        }
+    }
+
     String nameOf(String name) {
         synchronized (lock) {
             Secret s = active.get(key(name));

@@ -72,10 +72,17 @@ class PersistenceTest {
     }
 
     @Test
-    void seededSecretsAreSetAtStart() {
-        try (DevVault vault = DevVault.builder().secret("seeded", "seeded-value").build().start()) {
+    void seededSecretsAreSetAtStartUnlessTheStateHasThem() {
+        Path state = dir.resolve("seeded.json");
+        try (DevVault vault = DevVault.builder().stateFile(state).secret("seeded", "seeded-value").build().start()) {
             assertThat(vault.secretValue("seeded")).contains("seeded-value");
             assertThat(vault.secretNames()).containsExactly("seeded");
+            vault.setSecret("seeded", "changed-by-the-app");
+        }
+        try (DevVault vault = DevVault.builder().stateFile(state).secret("seeded", "seeded-value")
+                .secret("another", "x").build().start()) {
+            assertThat(vault.secretValue("seeded")).contains("changed-by-the-app");
+            assertThat(vault.secretValue("another")).contains("x");
         }
     }
 
