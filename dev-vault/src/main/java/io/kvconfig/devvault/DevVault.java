@@ -437,6 +437,7 @@ public final class DevVault implements AutoCloseable {
 
     private void handleHttps(HttpExchange exchange) throws IOException {
         Request r = new Request(exchange, mapper);
+        r.journalWith(x -> journal.request(x.operation, x.method, x.path, x.status));
         boolean dropped = false;
         try {
             faults.sleepLatency();
@@ -468,6 +469,7 @@ public final class DevVault implements AutoCloseable {
         } catch (Request.DropConnection e) {
             dropped = true;
             r.status = 0;
+            r.journal();
             // No answer: closing the exchange before any response closes the connection
             exchange.close();
         } catch (IOException | RuntimeException e) {
@@ -487,7 +489,7 @@ public final class DevVault implements AutoCloseable {
                 exchange.close();
             }
         } finally {
-            journal.request(r.operation, r.method, r.path, r.status);
+            r.journal();
             if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
                 LOG.log(System.Logger.Level.DEBUG, r.method + " " + r.path + " -> " + r.status + " (" + r.operation
                         + ")" + (dropped ? " dropped" : ""));

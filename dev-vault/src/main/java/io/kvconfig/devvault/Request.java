@@ -37,6 +37,8 @@ final class Request {
     final String requestId = UUID.randomUUID().toString();
     String operation = "Unknown";
     private boolean bodyRead;
+    private java.util.function.Consumer<Request> journal = r -> { };
+    private boolean journaled;
     int status;
     private final ObjectMapper mapper;
 
@@ -54,6 +56,18 @@ final class Request {
         this.segments = Collections.unmodifiableList(segs);
         this.path = "/" + String.join("/", segs);
         this.query = parseQuery(exchange.getRequestURI().getRawQuery());
+    }
+
+    /** Records the request (once) just before its answer leaves, so a client never sees an answer not yet counted. */
+    void journalWith(java.util.function.Consumer<Request> journal) {
+        this.journal = journal;
+    }
+
+    void journal() {
+        if (!journaled) {
+            journaled = true;
+            journal.accept(this);
+        }
     }
 
     String header(String name) {
@@ -146,6 +160,7 @@ final class Request {
     void sendEmpty(int status) throws IOException {
         consumeUnreadBody();
         this.status = status;
+        journal();
         exchange.getResponseHeaders().set("x-ms-request-id", requestId);
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
@@ -165,6 +180,7 @@ final class Request {
     private void send(int status, byte[] body, String contentType, Map<String, String> headers) throws IOException {
         consumeUnreadBody();
         this.status = status;
+        journal();
         var h = exchange.getResponseHeaders();
         h.set("Content-Type", contentType);
         h.set("Cache-Control", "no-cache");

@@ -27,6 +27,7 @@ final class TokenEndpoint implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         Request r = new Request(exchange, mapper);
+        r.journalWith(x -> vault.journal.request(x.operation, x.method, x.path, x.status));
         r.operation = "TokenRejected";
         try {
             try {
@@ -38,7 +39,7 @@ final class TokenEndpoint implements HttpHandler {
             DevVault.LOG.log(System.Logger.Level.WARNING, "Token endpoint failed: " + e.getClass().getName());
             exchange.close();
         } finally {
-            vault.journal.request(r.operation, r.method, r.path, r.status);
+            r.journal();
         }
     }
 
