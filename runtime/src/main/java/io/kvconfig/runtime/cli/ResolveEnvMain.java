@@ -48,6 +48,8 @@ public final class ResolveEnvMain {
     public static final String ALLOW_UNRESOLVED_ENV = "KVCONFIG_ALLOW_UNRESOLVED";
     static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String TAG = "kvconfig: ";
+    /** JUL holds loggers weakly; keep the ones whose level we set. */
+    private static final List<java.util.logging.Logger> CONFIGURED_LOGGERS = new ArrayList<>();
 
     private ResolveEnvMain() {
     }
@@ -56,6 +58,7 @@ public final class ResolveEnvMain {
         PrintStream err = System.err;
         // nothing may reach stdout: a library printing there would end up in the container log next to our records
         System.setOut(err);
+        configureLogging(err);
         int code = run(args, System.getenv(), System.getProperties(), err);
         System.exit(code);
     }
@@ -148,7 +151,8 @@ public final class ResolveEnvMain {
             }
         });
         for (ResolutionFailure s : resolution.skipped()) {
-            err.println(TAG + "optional " + s.describe() + "; " + s.property() + " is unset");
+            err.println(TAG + s.property() + ": optional secret '" + s.secretName() + "' not found in " + s.vaultUrl()
+                    + "; the variable is unset");
             unsets.add(s.property());
         }
         if (!failures.isEmpty()) {
@@ -187,6 +191,47 @@ public final class ResolveEnvMain {
         } catch (IOException e) {
             err.println(TAG + "cannot write to " + output + ": " + e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * One-line log output on stderr. The JBoss log manager (in the app's lib/boot) must be installed before the
+     * JDK HTTP client asks for a System.Logger, or it prints a warning; our resolver's summary is printed by this
+     * class instead, so its logger only reports warnings.
+     */
+    static void configureLogging(PrintStream err) {
+        if (System.getProperty("java.util.logging.manager") == null
+                && ResolveEnvMain.class.getClassLoader().getResource("org/jboss/logmanager/LogManager.class") != null) {
+            System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        }
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(err, new java.util.logging.Formatter() {
+            @Override
+            public String format(java.util.logging.LogRecord r) {
+                String msg = r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : formatMessage(r);
+                String logger = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+                // the exception's own text only, no stack: enough to act on, nothing from deep inside libraries
+                return TAG + r.getLevel() + " [" + logger + "] " + msg
+                        + (r.getThrown() != null ? " (" + r.getThrown() + ")" : "") + System.lineSeparator();
+            }
+        }) {
+            @Override
+            public synchronized void publish(java.util.logging.LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        };
+        handler.setLevel(java.util.logging.Level.INFO);
+        root.addHandler(handler);
+        root.setLevel(java.util.logging.Level.INFO);
+        // the SDK's INFO lines (credential chain steps) are noise here; failures reach the report
+        for (String quiet : new String[] { "io.kvconfig.runtime.resolve", "com.azure", "com.microsoft.aad.msal4j" }) {
+            java.util.logging.Logger l = java.util.logging.Logger.getLogger(quiet);
+            l.setLevel(java.util.logging.Level.WARNING);
+            CONFIGURED_LOGGERS.add(l);
         }
     }
 

@@ -44,6 +44,12 @@ public final class KeyVaultClients implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KeyVaultClients.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /**
+     * No SDK retries. Not maxRetries=0: with that the SDK logs "Retry attempts have been exhausted" at INFO for
+     * every response; one allowed retry whose condition is always false never retries and logs nothing.
+     */
+    private static final RetryOptions NO_RETRIES = new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(1)))
+            .setShouldRetryCondition(condition -> false);
 
     static {
         // STACK.md trap: the JDK client refuses the SDK's Content-Length header unless allowed; this is read
@@ -113,7 +119,7 @@ public final class KeyVaultClients implements AutoCloseable {
                 .vaultUrl(vaultUrl)
                 .credential(credential)
                 .httpClient(httpClient)
-                .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))));
+                .retryOptions(NO_RETRIES);
         if (!settings.challengeResourceVerification()) {
             b.disableChallengeResourceVerification();
         }

@@ -112,7 +112,7 @@ class ResolveEnvMainTest {
                 ResolveEnvMain.DONE);
         assertThat(r.err()).contains("'dotted.name' holds a Key Vault reference but is not a shell variable name")
                 .contains("resolved 2 environment variables")
-                .contains("OPTIONAL_GONE is unset")
+                .contains("OPTIONAL_GONE: optional secret 'not-there' not found")
                 .doesNotContain("plain-secret-value").doesNotContain("back\\slash");
     }
 

@@ -1,0 +1,333 @@
+package io.kvconfig.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kvconfig.runtime.vault.KeyVaultClients;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
+
+/**
+ * src/main/docker/entrypoint.sh end to end: the dev vault runs as a separate process, the entrypoint runs under
+ * bash with the real resolver JVM (DefaultAzureCredential reading IDENTITY_ENDPOINT/IDENTITY_HEADER from its
+ * environment, as in Azure Container Apps), and a stand-in command dumps the environment it got.
+ */
+class EntrypointScriptTest {
+
+    @TempDir
+    static Path tmp;
+    static Process devVault;
+    static final Map<String, String> VAULT_ENV = new HashMap<>();
+    static Path script;
+    static String classpath;
+    static String pinnedVersion;
+
+    static final String SPECIAL = " lead sp ace 'single' \"double\" $HOME ${X} `x` \\back\\slash\\\nnew line\ttab =eq \u00e9\u20ac trail\n\n";
+    static final String PLAIN_SECRET = "plain-secret-value-7f3a";
+    static final String DOTENV_SECRET = "dotenv-secret-value-1c9b";
+    static final String OLD_SPECIAL = "old-special-value-55de";
+    static final List<String> VALUES = List.of(SPECIAL.strip(), PLAIN_SECRET, DOTENV_SECRET, OLD_SPECIAL, "back\\slash");
+
+    @BeforeAll
+    static void startDevVaultProcess() throws Exception {
+        classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.exists(root.resolve("src/main/docker/entrypoint.sh"))) {
+            root = root.getParent();
+        }
+        assertThat(root).as("repository root with src/main/docker/entrypoint.sh").isNotNull();
+        script = root.resolve("src/main/docker/entrypoint.sh");
+
+        devVault = new ProcessBuilder(javaBin(), "-cp", classpath, "io.kvconfig.devvault.DevVaultMain",
+                "--https-port", "0", "--token-port", "0", "--trust-store-dir", tmp.resolve("trust").toString())
+                .redirectError(tmp.resolve("dev-vault.err").toFile())
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(devVault.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("export ")) {
+                int eq = line.indexOf('=');
+                VAULT_ENV.put(line.substring(7, eq), line.substring(eq + 1));
+                if (line.startsWith("export KEY_VAULT_NAME=")) {
+                    break;
+                }
+            }
+        }
+        assertThat(VAULT_ENV).as("dev vault banner; stderr: " + Files.readString(tmp.resolve("dev-vault.err")))
+                .containsKeys("KEY_VAULT_URL", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "QUARKUS_KVCONFIG_TLS_TRUST_STORE");
+        Thread drain = new Thread(() -> {
+            try {
+                out.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+
+        // seed through the real SDK
+        Map<String, String> cfg = Map.of(
+                KeyVaultSettings.URL, VAULT_ENV.get("KEY_VAULT_URL"),
+                KeyVaultSettings.CREDENTIAL_IDENTITY_ENDPOINT, VAULT_ENV.get("IDENTITY_ENDPOINT"),
+                KeyVaultSettings.CREDENTIAL_IDENTITY_HEADER, VAULT_ENV.get("IDENTITY_HEADER"),
+                KeyVaultSettings.TLS_TRUST_STORE, VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE"),
+                KeyVaultSettings.TLS_TRUST_STORE_PASSWORD, VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD"),
+                KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION, "false");
+        try (KeyVaultClients clients = new KeyVaultClients(KeyVaultSettings.from(n -> Optional.ofNullable(cfg.get(n))))) {
+            var client = clients.defaultVault().orElseThrow();
+            pinnedVersion = client.setSecret("special", OLD_SPECIAL).block().getProperties().getVersion();
+            client.setSecret("special", SPECIAL).block();
+            client.setSecret("plain-secret", PLAIN_SECRET).block();
+            client.setSecret("dotenv-secret", DOTENV_SECRET).block();
+        }
+    }
+
+    @AfterAll
+    static void stopDevVault() throws InterruptedException {
+        if (devVault != null) {
+            devVault.destroy();
+            devVault.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    record Result(int exit, String stdout, String stderr, long pid) {
+    }
+
+    /** Environment of a container: the vault settings a deployment sets, nothing of this JVM's. */
+    static Map<String, String> containerEnv(Path dataDir) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("KVCONFIG_CLASSPATH", classpath);
+        env.put("DATA_DIR", dataDir.toString());
+        env.put("KEY_VAULT_URL", VAULT_ENV.get("KEY_VAULT_URL"));
+        // the real credential chain reads these from the environment (App Service / Container Apps style)
+        env.put("IDENTITY_ENDPOINT", VAULT_ENV.get("IDENTITY_ENDPOINT"));
+        env.put("IDENTITY_HEADER", VAULT_ENV.get("IDENTITY_HEADER"));
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE", VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE"));
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD", VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD"));
+        env.put("QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION", "false");
+        return env;
+    }
+
+    static Process start(Map<String, String> env, Path workDir, String standIn) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "bash", "-c", standIn).directory(workDir.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectOutput(workDir.resolve("stdout.txt").toFile()).redirectError(workDir.resolve("stderr.txt").toFile());
+        return pb.start();
+    }
+
+    static Result finish(Process p, Path workDir) throws Exception {
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("entrypoint finished").isTrue();
+        return new Result(p.exitValue(), Files.readString(workDir.resolve("stdout.txt")),
+                Files.readString(workDir.resolve("stderr.txt")), p.pid());
+    }
+
+    static Path dir(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve(name));
+    }
+
+    static Map<String, String> readEnvDump(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        Map<String, String> env = new HashMap<>();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                String entry = new String(bytes, start, i - start, StandardCharsets.UTF_8);
+                int eq = entry.indexOf('=');
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                start = i + 1;
+            }
+        }
+        return env;
+    }
+
+    static void assertNoValues(Result r) {
+        for (String v : VALUES) {
+            assertThat(r.stdout()).doesNotContain(v);
+            assertThat(r.stderr()).doesNotContain(v);
+        }
+    }
+
+    static final String DUMP = "umask 077; env -0 > \"$OUT\"; echo $$ > \"$OUT.pid\"; exit 7";
+
+    @Test
+    void resolvesEveryReferenceByteForByteAndExecsTheCommand() throws Exception {
+        Path work = dir("every");
+        Path data = dir("every-data");
+        Path dotenv = data.resolve(".env");
+        Files.writeString(dotenv, "# written by the service\nFROM_DOTENV='@kv:dotenv-secret'\nDOTENV_PLAIN='hello world'\n"
+                + "OVERRIDDEN='from-file'\n");
+        Files.setLastModifiedTime(dotenv, FileTime.fromMillis(1_600_000_000_000L));
+        byte[] dotenvBefore = Files.readAllBytes(dotenv);
+        FileTime mtimeBefore = Files.getLastModifiedTime(dotenv);
+
+        Map<String, String> env = containerEnv(data);
+        env.put("OUT", work.resolve("env.bin").toString());
+        env.put("SPECIAL", "@kv:special");
+        env.put("PINNED", "@kv:special/" + pinnedVersion);
+        env.put("BY_URI", "@kv:" + VAULT_ENV.get("KEY_VAULT_URL") + "/secrets/plain-secret");
+        env.put("BY_URI_PINNED", "@kv:" + VAULT_ENV.get("KEY_VAULT_URL") + "/secrets/special/" + pinnedVersion);
+        env.put("OPTIONAL_PRESENT", "@kv?:plain-secret");
+        env.put("OPTIONAL_GONE", "@kv?:not-there");
+        env.put("PLAIN_VAR", "plain $value 'x' \\ \"y\"\nz");
+        env.put("OVERRIDDEN", "from-env");
+
+        Process p = start(env, work, DUMP);
+        Result r = finish(p, work);
+
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        Path dump = work.resolve("env.bin");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dump))).isEqualTo("rw-------");
+        assertThat(Files.readString(work.resolve("env.bin.pid")).strip()).as("exec: same PID").isEqualTo(Long.toString(r.pid()));
+        Map<String, String> got = readEnvDump(dump);
+        assertThat(got.get("SPECIAL")).isEqualTo(SPECIAL);
+        assertThat(got.get("PINNED")).isEqualTo(OLD_SPECIAL);
+        assertThat(got.get("BY_URI")).isEqualTo(PLAIN_SECRET);
+        assertThat(got.get("BY_URI_PINNED")).isEqualTo(OLD_SPECIAL);
+        assertThat(got.get("OPTIONAL_PRESENT")).isEqualTo(PLAIN_SECRET);
+        assertThat(got).doesNotContainKey("OPTIONAL_GONE");
+        assertThat(got.get("FROM_DOTENV")).isEqualTo(DOTENV_SECRET);
+        assertThat(got.get("DOTENV_PLAIN")).isEqualTo("hello world");
+        assertThat(got.get("OVERRIDDEN")).as("the environment wins over .env, as in the service").isEqualTo("from-env");
+        assertThat(got.get("PLAIN_VAR")).isEqualTo("plain $value 'x' \\ \"y\"\nz");
+        assertThat(got.get("KEY_VAULT_URL")).isEqualTo(VAULT_ENV.get("KEY_VAULT_URL"));
+        assertThat(got.values()).noneMatch(v -> v.startsWith("@kv:"));
+        assertThat(Files.readAllBytes(dotenv)).isEqualTo(dotenvBefore);
+        assertThat(Files.getLastModifiedTime(dotenv)).isEqualTo(mtimeBefore);
+        assertNoValues(r);
+        assertThat(r.stderr()).contains("resolved 6 environment variables");
+    }
+
+    @Test
+    void missingSecretStopsBeforeTheCommandAndNamesVariableAndSecret() throws Exception {
+        Path work = dir("missing");
+        Map<String, String> env = containerEnv(dir("missing-data"));
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("DB_PASSWORD", "@kv:no-such-secret");
+        env.put("RAN", work.resolve("ran").toString());
+        Result r = finish(start(env, work, "touch \"$RAN\""), work);
+        assertThat(r.exit()).isNotZero();
+        assertThat(work.resolve("ran")).as("the command never ran").doesNotExist();
+        assertThat(r.stderr()).contains("DB_PASSWORD").contains("no-such-secret").contains("not found")
+                .contains("not starting");
+        assertNoValues(r);
+    }
+
+    @Test
+    void allowUnresolvedStartsWithoutTheFailedVariables() throws Exception {
+        Path work = dir("allow");
+        Map<String, String> env = containerEnv(dir("allow-data"));
+        env.put("OUT", work.resolve("env.bin").toString());
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("DB_PASSWORD", "@kv:no-such-secret");
+        env.put("KVCONFIG_ALLOW_UNRESOLVED", "true");
+        Result r = finish(start(env, work, DUMP), work);
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        Map<String, String> got = readEnvDump(work.resolve("env.bin"));
+        assertThat(got.get("GOOD")).isEqualTo(PLAIN_SECRET);
+        assertThat(got).doesNotContainKey("DB_PASSWORD");
+        assertThat(r.stderr()).contains("starting anyway").contains("DB_PASSWORD");
+        assertNoValues(r);
+    }
+
+    @Test
+    void signalsReachTheCommandBecauseItReplacedTheScript() throws Exception {
+        Path work = dir("signal");
+        Map<String, String> env = containerEnv(dir("signal-data"));
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("MARK", work.resolve("mark").toString());
+        Process p = start(env, work,
+                "trap 'echo term > \"$MARK.term\"; exit 143' TERM; echo $$ > \"$MARK.pid\"; while :; do sleep 0.2; done");
+        Path pidFile = work.resolve("mark.pid");
+        for (int i = 0; i < 1800 && !Files.exists(pidFile) && p.isAlive(); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(pidFile).as("stand-in started; stderr: " + Files.readString(work.resolve("stderr.txt"))).exists();
+        // wait until the pid is written completely
+        String pid = "";
+        for (int i = 0; i < 100 && !pid.endsWith("\n"); i++) {
+            pid = Files.readString(pidFile);
+            Thread.sleep(20);
+        }
+        assertThat(pid.strip()).isEqualTo(Long.toString(p.pid()));
+        p.destroy(); // SIGTERM to the entrypoint's PID, now the stand-in
+        Result r = finish(p, work);
+        assertThat(r.exit()).isEqualTo(143);
+        assertThat(Files.readString(work.resolve("mark.term")).strip()).isEqualTo("term");
+        assertNoValues(r);
+    }
+
+    @Test
+    void withoutReferencesNoResolverRuns() throws Exception {
+        Path work = dir("none");
+        Map<String, String> env = containerEnv(dir("none-data"));
+        env.put("OUT", work.resolve("env.bin").toString());
+        env.put("PLAIN", "value");
+        env.put("KVCONFIG_CLASSPATH", "/nonexistent"); // the resolver would fail if started
+        Result r = finish(start(env, work, DUMP), work);
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        assertThat(readEnvDump(work.resolve("env.bin"))).containsEntry("PLAIN", "value");
+        assertThat(r.stderr()).doesNotContain("kvconfig:");
+    }
+
+    @Test
+    void aDeadResolverIsDetected() throws Exception {
+        Path work = dir("dead");
+        Map<String, String> env = containerEnv(dir("dead-data"));
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("RAN", work.resolve("ran").toString());
+        env.put("KVCONFIG_CLASSPATH", "/nonexistent"); // java starts, the main class is missing: no success marker
+        Result r = finish(start(env, work, "touch \"$RAN\""), work);
+        assertThat(r.exit()).isNotZero();
+        assertThat(work.resolve("ran")).doesNotExist();
+        assertThat(r.stderr()).contains("could not be resolved");
+    }
+
+    @Test
+    void envFileSettingAndMissingFile() throws Exception {
+        Path work = dir("envfile");
+        Path custom = dir("envfile-data").resolve("custom.env");
+        Files.writeString(custom, "FROM_CUSTOM='@kv:plain-secret'\n");
+        Map<String, String> env = containerEnv(dir("envfile-unused"));
+        env.put("ENV_FILE", custom.toString());
+        env.put("OUT", work.resolve("env.bin").toString());
+        Result r = finish(start(env, work, DUMP), work);
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        assertThat(readEnvDump(work.resolve("env.bin"))).containsEntry("FROM_CUSTOM", PLAIN_SECRET);
+
+        env.put("ENV_FILE", work.resolve("nope.env").toString());
+        env.put("RAN", work.resolve("ran").toString());
+        Result missing = finish(start(env, work, "touch \"$RAN\""), work);
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.stderr()).contains("does not exist");
+        assertThat(work.resolve("ran")).doesNotExist();
+    }
+
+    static List<String> lines(String s) {
+        return new ArrayList<>(List.of(s.split("\n")));
+    }
+}
