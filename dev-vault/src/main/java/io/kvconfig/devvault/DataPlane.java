@@ -79,6 +79,10 @@ final class DataPlane {
     }
 
     void handle(Request r) throws IOException {
+        r.answerHeaders.put("x-ms-keyvault-network-info", "conn_type=Ipv4;addr=" + vault.publicIp()
+                + ";act_addr_fam=InterNetwork;");
+        r.answerHeaders.put("x-ms-keyvault-region", vault.location());
+        r.answerHeaders.put("x-ms-keyvault-service-version", "1.9.0.0");
         String op = operation(r.segments, r.method);
         Tokens.Check check = vault.tokens.check(r.header("Authorization"), Tokens.VAULT_RESOURCE);
         if (check != Tokens.Check.VALID) {

@@ -37,6 +37,8 @@ final class Request {
     final String requestId = UUID.randomUUID().toString();
     String operation = "Unknown";
     private boolean bodyRead;
+    /** Headers added to every answer of this request (e.g. the data plane's x-ms-keyvault-* headers). */
+    final Map<String, String> answerHeaders = new LinkedHashMap<>();
     private java.util.function.Consumer<Request> journal = r -> { };
     private boolean journaled;
     int status;
@@ -161,6 +163,7 @@ final class Request {
         consumeUnreadBody();
         this.status = status;
         journal();
+        answerHeaders.forEach(exchange.getResponseHeaders()::set);
         exchange.getResponseHeaders().set("x-ms-request-id", requestId);
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
@@ -185,6 +188,7 @@ final class Request {
         h.set("Content-Type", contentType);
         h.set("Cache-Control", "no-cache");
         h.set("x-ms-request-id", requestId);
+        answerHeaders.forEach(h::set);
         headers.forEach(h::set);
         boolean head = "HEAD".equals(method);
         exchange.sendResponseHeaders(status, head || body.length == 0 ? -1 : body.length);

@@ -103,6 +103,8 @@ class AuthTest {
         assertThat(r.headers().firstValue("WWW-Authenticate")).contains("Bearer authorization=\""
                 + "https://login.microsoftonline.com/" + vault.tenantId() + "\", resource=\"https://vault.azure.net\"");
         assertThat(Raw.errorCode(r)).isEqualTo("Unauthorized");
+        assertThat(r.headers().firstValue("x-ms-keyvault-network-info"))
+                .contains("conn_type=Ipv4;addr=203.0.113.10;act_addr_fam=InterNetwork;");
         assertThat(r.body()).doesNotContain("auth-value");
     }
 
