@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.kvconfig.deployment.testsupport.TestVaults;
-import io.kvconfig.devvault.DevVault;
+import io.kvconfig.deployment.testsupport.Vault;
 import io.kvconfig.runtime.KeyVault;
 import io.quarkus.test.QuarkusUnitTest;
 
 /** Every reference form in application.properties resolves; 6 references to 4 secrets cost 4 GETs and 1 token. */
 class PropertiesReferencesTest {
 
-    static final DevVault VAULT = TestVaults.shared("properties", b -> b
+    static final Vault VAULT = TestVaults.shared("properties", b -> b
             .secret("props-plain", "props-plain-value-1")
             .secret("props-shared", "props-shared-value-2"));
     static final String PINNED_VERSION = VAULT.setSecret("props-pinned", "props-pinned-old-3");
@@ -29,7 +29,7 @@ class PropertiesReferencesTest {
 
     @RegisterExtension
     static final QuarkusUnitTest TEST = TestVaults.pointAt(new QuarkusUnitTest(), VAULT)
-            .withApplicationRoot(jar -> jar.addClass(PropertiesReferencesTest.class))
+            .withApplicationRoot(jar -> jar.addClasses(PropertiesReferencesTest.class, TestVaults.class, Vault.class))
             .overrideConfigKey("app.plain", "@kv:props-plain")
             .overrideConfigKey("app.shared-a", "@kv:props-shared")
             .overrideConfigKey("app.shared-b", "@kv:props-shared")
@@ -84,8 +84,8 @@ class PropertiesReferencesTest {
     void oneBatchOneToken() {
         // distinct secrets: props-plain, props-shared, props-pinned@version, props-pinned (latest), props-full,
         // props-does-not-exist (404) = 6 GETs; one token for the one vault
-        assertThat(VAULT.journal().count("GetSecret")).isEqualTo(6);
-        assertThat(VAULT.journal().count("Token")).isEqualTo(1);
+        assertThat(VAULT.count("GetSecret")).isEqualTo(6);
+        assertThat(VAULT.count("Token")).isEqualTo(1);
     }
 
     @Test

@@ -1,10 +1,18 @@
 package io.kvconfig.deployment.testsupport;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.DynamicMBean;
+import javax.management.MBeanInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import io.kvconfig.devvault.DevVault;
 import io.quarkus.test.QuarkusUnitTest;
@@ -12,48 +20,130 @@ import io.quarkus.test.QuarkusUnitTest;
 /**
  * In-process dev vaults for tests, one per key per JVM.
  * <p>
- * QuarkusUnitTest loads a test class twice (JUnit's copy builds the app; Quarkus's copy runs the methods), so a
- * vault kept in the test class's own static field would be started twice. This class is never added to an
- * application archive, so both copies reach it through the system class loader and share one vault.
+ * QuarkusUnitTest loads a test class twice: JUnit's copy builds the app, Quarkus's copy (another class loader) runs
+ * the test methods. Both must talk to the SAME vault, so the vault is registered in the platform MBean server and
+ * used through {@link Vault}, a facade that only passes JDK types across the class-loader boundary.
  */
 public final class TestVaults {
-
-    private static final Map<String, DevVault> VAULTS = new ConcurrentHashMap<>();
 
     private TestVaults() {
     }
 
-    public static DevVault shared(String key) {
+    public static Vault shared(String key) {
         return shared(key, b -> {
         });
     }
 
-    public static DevVault shared(String key, Consumer<DevVault.Builder> customizer) {
-        return VAULTS.computeIfAbsent(key, k -> {
-            DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0)
-                    .trustStoreDir(Path.of("target", "test-vaults", k).toAbsolutePath());
-            customizer.accept(b);
-            DevVault v = b.build().start();
-            Runtime.getRuntime().addShutdownHook(new Thread(v::close));
-            return v;
-        });
+    /** The vault registered under {@code key}, started (with {@code customizer}) by whichever copy comes first. */
+    public static Vault shared(String key, Consumer<DevVault.Builder> customizer) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = Vault.objectName(key);
+        synchronized (server) {
+            if (!server.isRegistered(name)) {
+                DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0)
+                        .trustStoreDir(Path.of("target", "test-vaults", key).toAbsolutePath());
+                customizer.accept(b);
+                DevVault vault = b.build().start();
+                Runtime.getRuntime().addShutdownHook(new Thread(vault::close));
+                try {
+                    server.registerMBean(new VaultBean(vault), name);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return new Vault(name);
     }
 
     /** The runtime config pointing the extension at {@code vault} (what the Dev Service would provide). */
-    public static Map<String, String> appConfig(DevVault vault) {
+    public static Map<String, String> appConfig(Vault vault) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("quarkus.kvconfig.url", vault.vaultUrl());
         c.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
         c.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
-        c.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath().toString());
+        c.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath());
         c.put("quarkus.kvconfig.tls.trust-store-password", vault.trustStorePassword());
         c.put("quarkus.kvconfig.challenge-resource-verification", "false");
         c.put("quarkus.kvconfig.devservices.enabled", "false");
         return c;
     }
 
-    public static QuarkusUnitTest pointAt(QuarkusUnitTest test, DevVault vault) {
+    public static QuarkusUnitTest pointAt(QuarkusUnitTest test, Vault vault) {
         appConfig(vault).forEach(test::overrideConfigKey);
         return test;
+    }
+
+    /** Exposes a DevVault through JDK types only. */
+    static final class VaultBean implements DynamicMBean {
+        private final DevVault vault;
+
+        VaultBean(DevVault vault) {
+            this.vault = vault;
+        }
+
+        @Override
+        public Object getAttribute(String attribute) {
+            return switch (attribute) {
+                case "VaultUrl" -> vault.vaultUrl();
+                case "IdentityEndpoint" -> vault.identityEndpoint();
+                case "IdentityHeader" -> vault.identityHeader();
+                case "TrustStorePath" -> vault.trustStorePath().toString();
+                case "TrustStorePassword" -> vault.trustStorePassword();
+                case "ResourceGroup" -> vault.resourceGroup();
+                default -> throw new IllegalArgumentException(attribute);
+            };
+        }
+
+        @Override
+        public Object invoke(String action, Object[] p, String[] signature) {
+            switch (action) {
+                case "count":
+                    return vault.journal().count((String) p[0]);
+                case "setSecret":
+                    return vault.setSecret((String) p[0], (String) p[1]);
+                case "secretValue":
+                    return vault.secretValue((String) p[0]).orElse(null);
+                case "defaultAction":
+                    vault.firewall().defaultAction((String) p[0]);
+                    return null;
+                case "throttleNext":
+                    vault.faults().throttleNext((Integer) p[0], (Integer) p[1]);
+                    return null;
+                case "latencyMillis":
+                    vault.faults().latency(Duration.ofMillis((Long) p[0]));
+                    return null;
+                case "resetJournal":
+                    vault.journal().reset();
+                    return null;
+                case "issueToken":
+                    return vault.issueToken((String) p[0], Duration.ofMinutes(10));
+                default:
+                    throw new IllegalArgumentException(action);
+            }
+        }
+
+        @Override
+        public void setAttribute(Attribute attribute) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public AttributeList getAttributes(String[] attributes) {
+            AttributeList l = new AttributeList();
+            for (String a : attributes) {
+                l.add(new Attribute(a, getAttribute(a)));
+            }
+            return l;
+        }
+
+        @Override
+        public AttributeList setAttributes(AttributeList attributes) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public MBeanInfo getMBeanInfo() {
+            return new MBeanInfo(VaultBean.class.getName(), "kvconfig test dev vault", null, null, null, null);
+        }
     }
 }

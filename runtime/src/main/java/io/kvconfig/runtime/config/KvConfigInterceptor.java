@@ -123,6 +123,27 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
                 references.put(name, value.getValue());
             }
         }
-        return references;
+        return withoutAliases(references);
+    }
+
+    /**
+     * SmallRye lists an environment variable (or bash {@code .env} entry) such as {@code GITHUB_TOKEN} also under the
+     * dotted name it matches ({@code github.token}); count such aliases once, under the name as written (lookups by
+     * either name resolve by reference anyway, and the dotted form is registered as a secret key too).
+     */
+    static Map<String, String> withoutAliases(Map<String, String> references) {
+        Map<String, String> chosen = new LinkedHashMap<>(); // env form -> name
+        for (Map.Entry<String, String> e : references.entrySet()) {
+            String key = envForm(e.getKey()) + "=" + e.getValue();
+            String current = chosen.get(key);
+            if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
+                chosen.put(key, e.getKey());
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : chosen.values()) {
+            out.put(name, references.get(name));
+        }
+        return out;
     }
 }

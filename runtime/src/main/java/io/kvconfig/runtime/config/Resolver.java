@@ -5,10 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-import org.jboss.logging.Logger;
-
 import io.kvconfig.runtime.KvConfigRuntime;
-import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
 import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.resolve.FirewallHook;
@@ -20,8 +17,6 @@ import io.quarkus.runtime.LaunchMode;
 
 /** Runs one batch through the shared {@link SecretResolver} with the shared clients (and allowlisting when set). */
 final class Resolver {
-
-    private static final Logger LOG = Logger.getLogger("io.kvconfig");
 
     private Resolver() {
     }
@@ -49,23 +44,8 @@ final class Resolver {
         if (!firewall.enabled()) {
             return null;
         }
-        FirewallAllowlister allowlister = FirewallAllowlister.create(firewall, clients, LaunchMode.current().isDevOrTest());
-        return new FirewallHook() {
-            @Override
-            public void beforeResolve() {
-                AllowlistResult r = allowlister.allowlist();
-                if (r.ok()) {
-                    LOG.infof("Key Vault firewall: %s", r.message());
-                } else {
-                    // resolution goes on: a vault that lets us in anyway still resolves, else the failures say why
-                    LOG.warnf("Key Vault firewall allowlisting failed: %s", r.error());
-                }
-            }
-
-            @Override
-            public boolean onForbiddenByConnection(String vaultUrl) {
-                return allowlister.allowlistAfterRefusal(vaultUrl);
-            }
-        };
+        // the firewall helper's allowlister is the hook: allowlist before the first data-plane call, re-add on a
+        // ForbiddenByConnection; in dev/test it only ever talks to a loopback Resource Manager (the dev vault's)
+        return FirewallAllowlister.create(firewall, clients, LaunchMode.current().isDevOrTest());
     }
 }

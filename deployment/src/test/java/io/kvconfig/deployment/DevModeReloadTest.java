@@ -1,0 +1,51 @@
+package io.kvconfig.deployment;
+
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.is;
+
+import java.util.UUID;
+
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.quarkus.test.QuarkusDevModeTest;
+
+/**
+ * Dev mode on the Dev Service: a {@code @kv:} reference added while the app runs resolves after the reload, and a
+ * secret written to the dev vault before the restart (not seeded from config) is still there after it: the state
+ * file carries the dev vault across the restart.
+ */
+class DevModeReloadTest {
+
+    /** A fresh state file per run, so nothing left by an earlier run can make the test pass. */
+    static final String STATE_FILE = "target/devmode-" + UUID.randomUUID() + "/state.json";
+
+    static final String PROPS = """
+            quarkus.kvconfig.devservices.state-file=%s
+            quarkus.kvconfig.devservices.secrets.dev-one=dev-one-value
+            greeting.one=@kv:dev-one
+            """.formatted(STATE_FILE);
+
+    @RegisterExtension
+    static final QuarkusDevModeTest TEST = new QuarkusDevModeTest()
+            .withApplicationRoot(jar -> jar.addClasses(DevModeRoutes.class)
+                    .addAsResource(new StringAsset(PROPS), "application.properties"));
+
+    @Test
+    void newReferenceResolvesAfterReloadAndStateSurvives() {
+        when().get("/kv/one").then().statusCode(200).body(is("dev-one-value"));
+        // the app writes a secret at runtime (as the service's write_env does)
+        when().post("/kv/write/dev-written/written-at-runtime").then().statusCode(200);
+
+        // a new seed changes the Dev Service config, so the dev vault restarts; a new reference appears
+        TEST.modifyResourceFile("application.properties", s -> s
+                + "quarkus.kvconfig.devservices.secrets.dev-two=dev-two-value\n"
+                + "greeting.two=@kv:dev-two\n"
+                + "greeting.written=@kv:dev-written\n");
+
+        when().get("/kv/two").then().statusCode(200).body(is("dev-two-value"));
+        when().get("/kv/written").then().statusCode(200).body(is("written-at-runtime"));
+        when().get("/kv/one").then().statusCode(200).body(is("dev-one-value"));
+    }
+}
