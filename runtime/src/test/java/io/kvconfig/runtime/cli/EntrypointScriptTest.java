@@ -56,32 +56,7 @@ class EntrypointScriptTest {
         assertThat(root).as("repository root with src/main/docker/entrypoint.sh").isNotNull();
         script = root.resolve("src/main/docker/entrypoint.sh");
 
-        devVault = new ProcessBuilder(javaBin(), "-cp", classpath, "io.kvconfig.devvault.DevVaultMain",
-                "--https-port", "0", "--token-port", "0", "--trust-store-dir", tmp.resolve("trust").toString())
-                .redirectError(tmp.resolve("dev-vault.err").toFile())
-                .start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(devVault.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("export ")) {
-                int eq = line.indexOf('=');
-                VAULT_ENV.put(line.substring(7, eq), line.substring(eq + 1));
-                if (line.startsWith("export KEY_VAULT_NAME=")) {
-                    break;
-                }
-            }
-        }
-        assertThat(VAULT_ENV).as("dev vault banner; stderr: " + Files.readString(tmp.resolve("dev-vault.err")))
-                .containsKeys("KEY_VAULT_URL", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "QUARKUS_KVCONFIG_TLS_TRUST_STORE");
-        Thread drain = new Thread(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        devVault = startDevVault(tmp.resolve("vault"), VAULT_ENV);
 
         // seed through the real SDK
         Map<String, String> cfg = Map.of(
@@ -98,6 +73,39 @@ class EntrypointScriptTest {
             client.setSecret("plain-secret", PLAIN_SECRET).block();
             client.setSecret("dotenv-secret", DOTENV_SECRET).block();
         }
+    }
+
+    /** Starts DevVaultMain as its own JVM; fills env with the "export NAME=value" lines of its banner. */
+    static Process startDevVault(Path dir, Map<String, String> env, String... extraArgs) throws Exception {
+        Files.createDirectories(dir);
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", classpath, "io.kvconfig.devvault.DevVaultMain",
+                "--https-port", "0", "--token-port", "0", "--trust-store-dir", dir.resolve("trust").toString()));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("dev-vault.err").toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("export ")) {
+                int eq = line.indexOf('=');
+                env.put(line.substring(7, eq), line.substring(eq + 1));
+                if (line.startsWith("export KEY_VAULT_NAME=")) {
+                    break;
+                }
+            }
+        }
+        assertThat(env).as("dev vault banner; stderr: " + Files.readString(dir.resolve("dev-vault.err")))
+                .containsKeys("KEY_VAULT_URL", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "QUARKUS_KVCONFIG_TLS_TRUST_STORE",
+                        "KEY_VAULT_RG", "KEY_VAULT_NAME");
+        Thread drain = new Thread(() -> {
+            try {
+                out.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
     }
 
     @AfterAll
@@ -117,17 +125,21 @@ class EntrypointScriptTest {
 
     /** Environment of a container: the vault settings a deployment sets, nothing of this JVM's. */
     static Map<String, String> containerEnv(Path dataDir) {
+        return containerEnv(dataDir, VAULT_ENV);
+    }
+
+    static Map<String, String> containerEnv(Path dataDir, Map<String, String> vaultEnv) {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("KVCONFIG_CLASSPATH", classpath);
         env.put("DATA_DIR", dataDir.toString());
-        env.put("KEY_VAULT_URL", VAULT_ENV.get("KEY_VAULT_URL"));
+        env.put("KEY_VAULT_URL", vaultEnv.get("KEY_VAULT_URL"));
         // the real credential chain reads these from the environment (App Service / Container Apps style)
-        env.put("IDENTITY_ENDPOINT", VAULT_ENV.get("IDENTITY_ENDPOINT"));
-        env.put("IDENTITY_HEADER", VAULT_ENV.get("IDENTITY_HEADER"));
-        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE", VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE"));
-        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD", VAULT_ENV.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD"));
+        env.put("IDENTITY_ENDPOINT", vaultEnv.get("IDENTITY_ENDPOINT"));
+        env.put("IDENTITY_HEADER", vaultEnv.get("IDENTITY_HEADER"));
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE", vaultEnv.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE"));
+        env.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD", vaultEnv.get("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD"));
         env.put("QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION", "false");
         return env;
     }
@@ -327,7 +339,38 @@ class EntrypointScriptTest {
         assertThat(work.resolve("ran")).doesNotExist();
     }
 
-    static List<String> lines(String s) {
-        return new ArrayList<>(List.of(s.split("\n")));
+    @Test
+    void firewallAllowlistingRunsBeforeResolutionWhenKeyVaultRgIsSet() throws Exception {
+        Map<String, String> denyEnv = new HashMap<>();
+        Process deny = startDevVault(tmp.resolve("deny-vault"), denyEnv, "--default-action", "Deny",
+                "--secret", "walled=" + PLAIN_SECRET);
+        try {
+            Path work = dir("firewall");
+            Map<String, String> env = containerEnv(dir("firewall-data"), denyEnv);
+            env.put("OUT", work.resolve("env.bin").toString());
+            env.put("WALLED", "@kv:walled");
+            env.put("RAN", work.resolve("ran").toString());
+
+            // without allowlisting: blocked, with the address the vault saw
+            Result blocked = finish(start(env, work, "touch \"$RAN\""), work);
+            assertThat(blocked.exit()).isNotZero();
+            assertThat(work.resolve("ran")).doesNotExist();
+            assertThat(blocked.stderr()).contains("WALLED").contains("walled").contains("blocked by the vault firewall")
+                    .contains("client address 203.0.113.10");
+
+            // KEY_VAULT_RG set: the firewall step adds our address through the Resource Manager first
+            for (String name : List.of("KEY_VAULT_RG", "KEY_VAULT_NAME", "AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID",
+                    "QUARKUS_KVCONFIG_FIREWALL_RESOURCE_MANAGER_URL", "QUARKUS_KVCONFIG_FIREWALL_IP_ECHO_URLS")) {
+                env.put(name, denyEnv.get(name));
+            }
+            Result allowed = finish(start(env, work, DUMP), work);
+            assertThat(allowed.exit()).as(allowed.stderr()).isEqualTo(7);
+            assertThat(readEnvDump(work.resolve("env.bin"))).containsEntry("WALLED", PLAIN_SECRET);
+            assertNoValues(blocked);
+            assertNoValues(allowed);
+        } finally {
+            deny.destroy();
+            deny.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 }
