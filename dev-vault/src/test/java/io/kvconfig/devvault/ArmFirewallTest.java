@@ -59,6 +59,9 @@ class ArmFirewallTest {
         assertThat(v.networkRuleSet().ipRules()).isEmpty();
         assertThat(vault.journal().count("VaultGet")).isEqualTo(1);
         assertThat(vault.journal().count("Unauthorized")).isZero();
+        assertThat(manager.vaults().listByResourceGroup(vault.resourceGroup()).stream().map(Vault::name))
+                .containsExactly(vault.vaultName());
+        assertThat(manager.vaults().getById(vault.vaultResourceId()).name()).isEqualTo(vault.vaultName());
     }
 
     @Test

@@ -61,6 +61,26 @@ class PersistenceTest {
     }
 
     @Test
+    void concurrentWritesLeaveAConsistentStateFile() {
+        Path state = dir.resolve("concurrent.json");
+        java.util.Map<String, String> expected = new java.util.TreeMap<>();
+        for (int i = 0; i < 48; i++) {
+            expected.put("concurrent-" + i, "concurrent-value-" + i);
+        }
+        try (DevVault vault = DevVault.builder().stateFile(state).build().start()) {
+            var client = Sdk.secretAsyncClient(vault);
+            reactor.core.publisher.Flux.fromIterable(expected.entrySet())
+                    .flatMap(e -> client.setSecret(e.getKey(), e.getValue()), 48)
+                    .blockLast(Duration.ofSeconds(30));
+            assertThat(vault.journal().count("SetSecret")).isEqualTo(48);
+        }
+        try (DevVault vault = DevVault.builder().stateFile(state).build().start()) {
+            expected.forEach((name, value) -> assertThat(vault.secretValue(name)).contains(value));
+            assertThat(vault.secretNames()).hasSize(48);
+        }
+    }
+
+    @Test
     void anUnreadableStateFileStopsTheStartAndIsLeftAlone() throws Exception {
         Path state = dir.resolve("broken.json");
         Files.writeString(state, "{ not json, maybe-a-secret-value");
