@@ -274,6 +274,7 @@ public final class SecretResolver {
                         .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
                         .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
                                 : Outcome.ok(s.getValue()))
+                        .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
                         .onErrorResume(e -> {
                             Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
                             boolean retryable = c.retryable() || (firewallRetry && c.firewall());
@@ -340,7 +341,8 @@ public final class SecretResolver {
                 if (t == null) {
                     continue;
                 }
-                Outcome o = t.outcome;
+                Outcome o = t.outcome != null ? t.outcome
+                        : Outcome.failed(FailureKind.TIMED_OUT, "no outcome before the resolution ended");
                 if (o.ok()) {
                     values.put(property, o.value());
                 } else {
