@@ -200,8 +200,8 @@ public final class ResolveEnvMain {
      * class instead, so its logger only reports warnings.
      */
     static void configureLogging(PrintStream err) {
-        if (System.getProperty("java.util.logging.manager") == null
-                && ResolveEnvMain.class.getClassLoader().getResource("org/jboss/logmanager/LogManager.class") != null) {
+        boolean jboss = ResolveEnvMain.class.getClassLoader().getResource("org/jboss/logmanager/LogManager.class") != null;
+        if (jboss && System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         }
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
@@ -211,7 +211,10 @@ public final class ResolveEnvMain {
         java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(err, new java.util.logging.Formatter() {
             @Override
             public String format(java.util.logging.LogRecord r) {
-                String msg = r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : formatMessage(r);
+                String msg = jboss ? JBossRecords.message(r) : null;
+                if (msg == null) {
+                    msg = formatMessage(r);
+                }
                 String logger = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
                 // the exception's own text only, no stack: enough to act on, nothing from deep inside libraries
                 return TAG + r.getLevel() + " [" + logger + "] " + msg
@@ -232,6 +235,13 @@ public final class ResolveEnvMain {
             java.util.logging.Logger l = java.util.logging.Logger.getLogger(quiet);
             l.setLevel(java.util.logging.Level.WARNING);
             CONFIGURED_LOGGERS.add(l);
+        }
+    }
+
+    /** Loaded only when the JBoss log manager is on the classpath. */
+    private static final class JBossRecords {
+        static String message(java.util.logging.LogRecord r) {
+            return r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : null;
         }
     }
 
