@@ -25,7 +25,7 @@ class AuthenticationFailureTest {
             .overrideConfigKey("app.a", "@kv:auth-secret")
             .assertException(Failures.resolutionFailure(m -> assertThat(m)
                     .contains("app.a").contains("auth-secret").contains("authentication failed")
-                    .contains("ManagedIdentityCredential"), VALUE, "wrong-identity-header"));
+                    .contains("managed identity"), VALUE, "wrong-identity-header"));
 
     @Test
     void startupFails() {

@@ -49,7 +49,7 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
             return value;
         }
         ReferenceBatch.Result result = batch.ensureResolved(context, this::addSecretKeys);
-        if (!result.enabled() || !result.selected(name)) {
+        if (!result.enabled() || !result.selected(name) || result.lists().contains(name)) {
             return value;
         }
         SecretReference reference = parse(value.getValue());
@@ -109,9 +109,13 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         Map<String, String> references = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         context.iterateNames().forEachRemaining(names::add);
+        Set<String> lists = indexedParents(names);
         for (String name : names) {
             if (name.startsWith("%")) {
                 continue; // another profile's value; the active one is listed under the plain name
+            }
+            if (lists.contains(name)) {
+                continue; // YAML's comma-joined view of a list: the elements (name[0], ...) are resolved one by one
             }
             ConfigValue value;
             try {
@@ -145,5 +149,20 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
             out.put(name, references.get(name));
         }
         return out;
+    }
+
+    /** {@code a.b} for every {@code a.b[0]}-style name: SmallRye/YAML also expose such a list as one joined value. */
+    static Set<String> indexedParents(Iterable<String> names) {
+        Set<String> parents = new java.util.HashSet<>();
+        for (String name : names) {
+            if (name.endsWith("]")) {
+                int open = name.lastIndexOf('[');
+                if (open > 0 && name.substring(open + 1, name.length() - 1).chars().allMatch(Character::isDigit)
+                        && open + 1 < name.length() - 1) {
+                    parents.add(name.substring(0, open));
+                }
+            }
+        }
+        return parents;
     }
 }

@@ -34,8 +34,8 @@ final class ReferenceBatch {
     static final String HIDE_RESOLVED_VALUES = "quarkus.kvconfig.hide-resolved-values";
 
     /** Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional. */
-    record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values) {
-        static final Result DISABLED = new Result(false, Set.of(), Map.of());
+    record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values, Set<String> lists) {
+        static final Result DISABLED = new Result(false, Set.of(), Map.of(), Set.of());
 
         boolean selected(String name) {
             return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigInterceptor.envForm(name));
@@ -47,6 +47,7 @@ final class ReferenceBatch {
     }
 
     private volatile Result result;
+    private RuntimeException failure;
     private KeyVaultSettings settings;
     private long elapsedMillis;
     private final List<ReferenceStatus> statuses = new ArrayList<>();
@@ -57,8 +58,17 @@ final class ReferenceBatch {
             return r;
         }
         synchronized (this) {
+            if (failure != null) {
+                // SmallRye and Quarkus may read the config again after the first error: fail the same way, once
+                throw failure;
+            }
             if (result == null) {
-                result = resolveAll(context, secretKeys);
+                try {
+                    result = resolveAll(context, secretKeys);
+                } catch (RuntimeException e) {
+                    failure = e;
+                    throw e;
+                }
             }
             return result;
         }
@@ -76,7 +86,7 @@ final class ReferenceBatch {
         Optional<String> value = values.get(name);
         Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
         all.put(reference, value);
-        result = new Result(true, result.resolveOnly(), Map.copyOf(all));
+        result = new Result(true, result.resolveOnly(), Map.copyOf(all), result.lists());
         statuses.add(status(name, reference, value));
         KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsedMillis);
         // not added as a secret key: SmallRye reads that set without locking once the config is in use
@@ -96,9 +106,10 @@ final class ReferenceBatch {
         boolean hide = lookup.apply(HIDE_RESOLVED_VALUES).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
 
         Map<String, String> found = KvConfigInterceptor.collectReferences(context);
+        Set<String> lists = Set.copyOf(KvConfigInterceptor.indexedParents(iterable(context)));
         Map<String, String> selected = new LinkedHashMap<>();
         List<String> leftAlone = new ArrayList<>();
-        Result probe = new Result(true, resolveOnly, Map.of());
+        Result probe = new Result(true, resolveOnly, Map.of(), Set.of());
         for (Map.Entry<String, String> e : found.entrySet()) {
             if (!probe.selected(e.getKey())) {
                 leftAlone.add(e.getKey());
@@ -135,7 +146,7 @@ final class ReferenceBatch {
             LOG.infof("Key Vault: resolved %d references to %d secrets in %d ms; left alone (not in %s): %s",
                     selected.size(), secrets, elapsed, RESOLVE_ONLY, String.join(", ", leftAlone));
         }
-        return new Result(true, resolveOnly, Map.copyOf(values));
+        return new Result(true, resolveOnly, Map.copyOf(values), lists);
     }
 
     private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {
@@ -154,6 +165,12 @@ final class ReferenceBatch {
             }
         }
         return Set.copyOf(out);
+    }
+
+    private static List<String> iterable(ConfigSourceInterceptorContext context) {
+        List<String> names = new ArrayList<>();
+        context.iterateNames().forEachRemaining(names::add);
+        return names;
     }
 
     private static Function<String, Optional<String>> lookup(ConfigSourceInterceptorContext context) {
