@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
 public final class StartupBench {
 
     /** One configuration of app + references. parallelism 0 = not applicable (plain app). */
-    record Case(String id, String app, int refs, int secrets, int parallelism, String credential) {
+    record Case(String id, String app, int refs, int secrets, int parallelism, String credential, String variant) {
         boolean kv() {
             return app.equals("kv");
         }
@@ -58,7 +58,8 @@ public final class StartupBench {
             }
             String s = refs == 0 ? "extension, 0 refs"
                     : refs == secrets ? refs + " refs" : refs + " refs -> " + secrets + " secrets";
-            return credential == null ? s : s + ", credential " + credential;
+            s = credential == null ? s : s + ", credential " + credential;
+            return variant == null ? s : s + ", JVM " + variant;
         }
     }
 
@@ -68,6 +69,12 @@ public final class StartupBench {
             return error == null;
         }
     }
+
+    /** JVM options per variant; @ARCHIVE = the AppCDS archive the training start records. */
+    static final Map<String, String> VARIANTS = Map.of(
+            "c1", "-XX:TieredStopAtLevel=1",
+            "appcds", "-XX:SharedArchiveFile=@ARCHIVE",
+            "appcds-training", "-XX:ArchiveClassesAtExit=@ARCHIVE");
 
     static final Pattern STARTED = Pattern.compile("started in (\\d+(?:\\.\\d+)?)s");
     static final Pattern MS = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*ms\\b");
@@ -101,6 +108,9 @@ public final class StartupBench {
         int runs = Integer.parseInt(opts.getOrDefault("runs", "5"));
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "1"));
         List<Case> cases = cases(opts);
+        if (cases.stream().anyMatch(c -> "appcds".equals(c.variant()))) {
+            bench.trainAppCds(cases);
+        }
         List<Run> all = new ArrayList<>();
         for (int round = 1 - warmup; round <= runs; round++) {
             for (Case c : cases) {
@@ -133,14 +143,14 @@ public final class StartupBench {
         List<Integer> refs = ints(opts.getOrDefault("refs", "0,1,10,50,100"));
         List<Integer> par = ints(opts.getOrDefault("parallelism", "16,1"));
         List<Case> cases = new ArrayList<>();
-        cases.add(new Case("plain", "plain", 0, 0, 0, null));
+        cases.add(new Case("plain", "plain", 0, 0, 0, null, null));
         for (int n : refs) {
             if (n == 0) {
-                cases.add(new Case("kv-0", "kv", 0, 0, par.get(0), null));
+                cases.add(new Case("kv-0", "kv", 0, 0, par.get(0), null, null));
                 continue;
             }
             for (int p : par) {
-                cases.add(new Case("kv-" + n + "-p" + p, "kv", n, n, p, null));
+                cases.add(new Case("kv-" + n + "-p" + p, "kv", n, n, p, null, null));
             }
         }
         String shared = opts.getOrDefault("shared", "100:10");
@@ -149,13 +159,28 @@ public final class StartupBench {
             int n = Integer.parseInt(rs[0]);
             int s = Integer.parseInt(rs[1]);
             for (int p : par) {
-                cases.add(new Case("kv-" + n + "to" + s + "-p" + p, "kv", n, s, p, null));
+                cases.add(new Case("kv-" + n + "to" + s + "-p" + p, "kv", n, s, p, null, null));
             }
         }
         // the fixed cost of the first reference with a narrower credential than DefaultAzureCredential
         String credential = opts.getOrDefault("credential-case", "managed-identity");
         if (!credential.isBlank() && !credential.equals("none") && refs.contains(1)) {
-            cases.add(new Case("kv-1-p" + par.get(0) + "-" + credential, "kv", 1, 1, par.get(0), credential));
+            cases.add(new Case("kv-1-p" + par.get(0) + "-" + credential, "kv", 1, 1, par.get(0), credential, null));
+        }
+        // JVM variants of 0, 1 and the largest N, to show how much of the fixed cost the JVM itself can cut:
+        // c1 = -XX:TieredStopAtLevel=1 (no C2 compiler threads competing on 2 cores), appcds = a dynamic AppCDS
+        // archive recorded by one training start (see VARIANTS)
+        for (String v : opts.getOrDefault("variants", "none").split(",")) {
+            if (v.isBlank() || v.equals("none")) {
+                continue;
+            }
+            if (!VARIANTS.containsKey(v)) {
+                throw new IllegalArgumentException("unknown JVM variant " + v + "; known: " + VARIANTS.keySet());
+            }
+            int max = refs.stream().mapToInt(Integer::intValue).max().orElse(0);
+            for (int n : new java.util.TreeSet<>(List.of(0, Math.min(1, max), max))) {
+                cases.add(new Case("kv-" + n + "-p" + par.get(0) + "-" + v, "kv", n, n, par.get(0), null, v));
+            }
         }
         // --cases plain,kv-0 ...: run only these (e.g. to try the harness before the extension works)
         String only = opts.get("cases");
@@ -166,6 +191,22 @@ public final class StartupBench {
         return cases;
     }
 
+    Path archive() {
+        return work.resolve("kv-app.jsa");
+    }
+
+    /** One start with -XX:ArchiveClassesAtExit: the JVM writes the archive when it exits after the SIGTERM. */
+    void trainAppCds(List<Case> cases) throws Exception {
+        Case big = cases.stream().filter(c -> "appcds".equals(c.variant())).max((a, b) -> a.refs() - b.refs()).orElseThrow();
+        Files.deleteIfExists(archive());
+        Run r = measure(new Case("appcds-training", "kv", big.refs(), big.secrets(), big.parallelism(), null, "appcds-training"), 0, true);
+        System.out.printf(Locale.ROOT, "AppCDS training start (%d refs): ready %.0f ms, archive %s%n", big.refs(), r.readyMs(),
+                Files.exists(archive()) ? Files.size(archive()) / (1024 * 1024) + " MB" : "NOT written");
+        if (!Files.exists(archive())) {
+            cases.removeIf(c -> "appcds".equals(c.variant()));
+        }
+    }
+
     Run measure(Case c, int round, boolean warmup) throws Exception {
         Path dir = work.resolve(c.id());
         writeAppConfig(c, dir);
@@ -173,6 +214,9 @@ public final class StartupBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOpts);
+        if (c.variant() != null) {
+            cmd.addAll(Arrays.asList(VARIANTS.get(c.variant()).replace("@ARCHIVE", archive().toString()).split(" ")));
+        }
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.add("-Dquarkus.http.host=127.0.0.1");
         if (c.kv()) {
@@ -447,7 +491,7 @@ public final class StartupBench {
                     .append(" | resolution P=").append(pp).append(" | resolution P=").append(ps)
                     .append(" | resolution speed-up |\n|---|---:|---:|---:|---:|---:|\n");
             for (Case c : cases) {
-                if (!c.kv() || c.refs() == 0 || c.parallelism() != pp || c.credential() != null) {
+                if (!c.kv() || c.refs() == 0 || c.parallelism() != pp || c.credential() != null || c.variant() != null) {
                     continue;
                 }
                 Case seq = find(cases, c.refs(), c.secrets(), ps, null);
@@ -466,6 +510,7 @@ public final class StartupBench {
             }
             md.append("\n").append(targets(cases, byCase, pp, ps));
         }
+        md.append(variantsTable(cases, byCase));
         Optional<String> sample = runs.stream().filter(r -> r.extLine() != null && r.c().refs() == 100
                 && r.c().secrets() == 100).map(Run::extLine).findFirst();
         if (sample.isEmpty()) {
@@ -473,6 +518,43 @@ public final class StartupBench {
         }
         md.append("\nExtension startup line (sample): `").append(sample.orElse("none seen")).append("`\n");
         return md.toString();
+    }
+
+    /** Default JVM vs each JVM variant: where the fixed first-reference cost goes when the JVM helps. */
+    static String variantsTable(List<Case> cases, Map<Case, List<Run>> byCase) {
+        List<String> variants = cases.stream().map(Case::variant).filter(v -> v != null).distinct().toList();
+        if (variants.isEmpty()) {
+            return "";
+        }
+        int max = cases.stream().filter(c -> c.variant() != null).mapToInt(Case::refs).max().orElse(0);
+        StringBuilder t = new StringBuilder("\n### The fixed cost with JVM options the deployment can add (same run)\n\n");
+        t.append("c1 = `-XX:TieredStopAtLevel=1`; appcds = `-XX:SharedArchiveFile` with a dynamic AppCDS archive recorded ")
+                .append("by one training start of the same app (").append(max).append(" refs). Medians; parallelism as above.\n\n");
+        t.append("| JVM | ready 0 refs | ready 1 ref | ready ").append(max).append(" refs | first-reference cost ready(1) − ready(0) | ")
+                .append("resolution 1 ref | resolution ").append(max).append(" refs | RSS 1 ref MB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        List<String> all = new ArrayList<>();
+        all.add(null);
+        all.addAll(variants);
+        for (String v : all) {
+            Case c0 = variantCase(cases, 0, v);
+            Case c1 = variantCase(cases, 1, v);
+            Case cm = variantCase(cases, max, v);
+            if (c0 == null || c1 == null || cm == null) {
+                continue;
+            }
+            double r0 = med(byCase, c0, Run::readyMs);
+            double r1 = med(byCase, c1, Run::readyMs);
+            t.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n", v == null ? "default" : v,
+                    r0, r1, med(byCase, cm, Run::readyMs), r1 - r0, med(byCase, c1, r -> orNaN(r.resolutionMs())),
+                    med(byCase, cm, r -> orNaN(r.resolutionMs())), med(byCase, c1, r -> r.rssKb() / 1024.0)));
+        }
+        return t.toString();
+    }
+
+    static Case variantCase(List<Case> cases, int refs, String variant) {
+        int p = cases.stream().filter(c -> c.kv() && c.refs() > 0).mapToInt(Case::parallelism).findFirst().orElse(16);
+        return cases.stream().filter(c -> c.kv() && c.refs() == refs && c.secrets() == refs && c.credential() == null
+                && java.util.Objects.equals(c.variant(), variant) && (refs == 0 || c.parallelism() == p)).findFirst().orElse(null);
     }
 
     static String fmtMb(Stat s) {
@@ -497,7 +579,7 @@ public final class StartupBench {
     static Case find(List<Case> cases, int refs, int secrets, int parallelism, String credential) {
         return cases.stream().filter(c -> c.kv() && c.refs() == refs && c.secrets() == secrets
                 && (refs == 0 || c.parallelism() == parallelism)
-                && java.util.Objects.equals(c.credential(), credential)).findFirst().orElse(null);
+                && java.util.Objects.equals(c.credential(), credential) && c.variant() == null).findFirst().orElse(null);
     }
 
     static String targets(List<Case> cases, Map<Case, List<Run>> byCase, int pp, int ps) {
@@ -510,7 +592,8 @@ public final class StartupBench {
         Case kv50 = find(cases, 50, 50, pp, null);
         Case kv50s = find(cases, 50, 50, ps, null);
         Case kv100 = find(cases, 100, 100, pp, null);
-        Case kv1mi = cases.stream().filter(c -> c.kv() && c.refs() == 1 && c.credential() != null).findFirst().orElse(null);
+        Case kv1mi = cases.stream().filter(c -> c.kv() && c.refs() == 1 && c.credential() != null && c.variant() == null)
+                .findFirst().orElse(null);
         ToDoubleFunction<Case> ready = c -> med(byCase, c, Run::readyMs);
         ToDoubleFunction<Case> rss = c -> med(byCase, c, r -> r.rssKb() / 1024.0);
         ToDoubleFunction<Case> res = c -> med(byCase, c, r -> orNaN(r.resolutionMs()));
@@ -584,11 +667,11 @@ public final class StartupBench {
 
     static void writeCsv(Path file, List<Run> runs) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("case,app,refs,secrets,parallelism,credential,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,rss_kb,token,challenge,get_secret,vault_total,ok,error");
+        lines.add("case,app,refs,secrets,parallelism,credential,variant,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,rss_kb,token,challenge,get_secret,vault_total,ok,error");
         for (Run r : runs) {
             Case c = r.c();
             lines.add(String.join(",", c.id(), c.app(), "" + c.refs(), "" + c.secrets(), "" + c.parallelism(),
-                    c.credential() == null ? "" : c.credential(), "" + r.round(), "" + r.warmup(),
+                    c.credential() == null ? "" : c.credential(), c.variant() == null ? "" : c.variant(), "" + r.round(), "" + r.warmup(),
                     String.format(Locale.ROOT, "%.1f", r.readyMs()),
                     r.startedMs() == null ? "" : String.format(Locale.ROOT, "%.0f", r.startedMs()),
                     r.resolutionMs() == null ? "" : String.format(Locale.ROOT, "%.1f", r.resolutionMs()),
