@@ -11,7 +11,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * Azure Key Vault references: any config value written {@code @kv:<secret-name>} is resolved from Key Vault
+ * Azure Key Vault references: any config value written {@code @kv:&lt;secret-name&gt;} is resolved from Key Vault
  * when the application starts.
  * <p>
  * These properties are read at runtime, from the same config as the references (so {@code .env},
