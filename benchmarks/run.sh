@@ -6,7 +6,8 @@
 #   ./benchmarks/run.sh --smoke    CI smoke: N = 0,1, one start each, 2 s load runs (proves it runs)
 #
 # Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
-#          --refs 0,1,10,50,100  --parallelism 16,1  --variants c1,appcds|none (JVM-option rows)
+#          --refs 0,1,10,50,100  --parallelism 16,1  --sweep 4,8,32 (more parallelisms at the largest N)
+#          --variants c1,appcds|none (JVM-option rows)
 #          --no-install (project already installed)
 #          --no-startup  --no-load  --out DIR (default benchmarks/results, smoke: benchmarks/target/smoke)
 #
@@ -19,10 +20,10 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=16,1 SHARED=100:10
-CRED_CASE=managed-identity VARIANTS=c1,appcds INSTALL=true STARTUP=true LOAD=true OUT=""
+CRED_CASE=managed-identity VARIANTS=c1,appcds SWEEP=4,8,32 INSTALL=true STARTUP=true LOAD=true OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none ;;
+    --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
     --runs) RUNS="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --latency-ms) LATENCY_MS="$2"; shift ;;
@@ -30,11 +31,12 @@ while [ $# -gt 0 ]; do
     --refs) REFS="$2"; shift ;;
     --parallelism) PAR="$2"; shift ;;
     --variants) VARIANTS="$2"; shift ;;
+    --sweep) SWEEP="$2"; shift ;;
     --no-install) INSTALL=false ;;
     --no-startup) STARTUP=false ;;
     --no-load) LOAD=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -118,7 +120,7 @@ if $STARTUP; then
     --vault-env "$WORK/vault/vault.env" --work "$WORK/startup" \
     --plain-jar "$PLAIN_JAR" --kv-jar "$KV_JAR" \
     --runs "$RUNS" --warmup "$WARMUP" --refs "$REFS" --parallelism "$PAR" \
-    --shared "$SHARED" --credential-case "$CRED_CASE" --variants "$VARIANTS" \
+    --shared "$SHARED" --credential-case "$CRED_CASE" --variants "$VARIANTS" --sweep "$SWEEP" \
     --out-md "$OUT/startup.md" --out-csv "$OUT/startup.csv" || STATUS=1
 fi
 

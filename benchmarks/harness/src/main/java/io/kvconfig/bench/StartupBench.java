@@ -167,6 +167,14 @@ public final class StartupBench {
         if (!credential.isBlank() && !credential.equals("none") && refs.contains(1)) {
             cases.add(new Case("kv-1-p" + par.get(0) + "-" + credential, "kv", 1, 1, par.get(0), credential, null));
         }
+        // parallelism sweep at the largest N: is the default right for a 2-core machine (each connection is a TLS
+        // handshake in a cold JVM)?
+        int maxRefs = refs.stream().mapToInt(Integer::intValue).max().orElse(0);
+        for (int p : ints(opts.getOrDefault("sweep", ""))) {
+            if (maxRefs > 0 && !par.contains(p)) {
+                cases.add(new Case("kv-" + maxRefs + "-p" + p, "kv", maxRefs, maxRefs, p, null, null));
+            }
+        }
         // JVM variants of 0, 1 and the largest N, to show how much of the fixed cost the JVM itself can cut:
         // c1 = -XX:TieredStopAtLevel=1 (no C2 compiler threads competing on 2 cores), appcds = a dynamic AppCDS
         // archive recorded by one training start (see VARIANTS)
@@ -510,6 +518,7 @@ public final class StartupBench {
             }
             md.append("\n").append(targets(cases, byCase, pp, ps));
         }
+        md.append(sweepTable(cases, byCase));
         md.append(variantsTable(cases, byCase));
         Optional<String> sample = runs.stream().filter(r -> r.extLine() != null && r.c().refs() == 100
                 && r.c().secrets() == 100).map(Run::extLine).findFirst();
@@ -518,6 +527,26 @@ public final class StartupBench {
         }
         md.append("\nExtension startup line (sample): `").append(sample.orElse("none seen")).append("`\n");
         return md.toString();
+    }
+
+    /** Every parallelism measured at the largest N (default JVM and credential). */
+    static String sweepTable(List<Case> cases, Map<Case, List<Run>> byCase) {
+        int max = cases.stream().filter(Case::kv).mapToInt(Case::refs).max().orElse(0);
+        List<Case> rows = cases.stream().filter(c -> c.kv() && c.refs() == max && c.secrets() == max && c.credential() == null
+                && c.variant() == null).sorted((a, b) -> a.parallelism() - b.parallelism()).toList();
+        if (rows.size() < 3) {
+            return "";
+        }
+        StringBuilder t = new StringBuilder("\n### Parallelism at " + max + " references (same run)\n\n");
+        t.append("| parallelism | ready ms | resolution ms | of which fetching ms | RSS MB |\n|---:|---:|---:|---:|---:|\n");
+        for (Case c : rows) {
+            List<Run> rs = byCase.get(c);
+            t.append("| ").append(c.parallelism()).append(" | ").append(fmt(Stat.of(rs, Run::readyMs)))
+                    .append(" | ").append(fmt(Stat.of(rs, r -> orNaN(r.resolutionMs()))))
+                    .append(" | ").append(fmt(Stat.of(rs, r -> orNaN(r.fetchMs()))))
+                    .append(" | ").append(fmtMb(Stat.of(rs, r -> r.rssKb() / 1024.0))).append(" |\n");
+        }
+        return t.toString();
     }
 
     /** Default JVM vs each JVM variant: where the fixed first-reference cost goes when the JVM helps. */
