@@ -47,6 +47,7 @@ class DevVaultProcessor {
         Path trustStoreDir = stateFile.getParent().resolve("tls");
         Map<String, String> seed = new LinkedHashMap<>(config.secrets());
         String publicIp = config.publicIp();
+        String defaultAction = config.firewallDefaultAction();
 
         Map<String, Function<DevVaultStartable, String>> provided = new LinkedHashMap<>();
         provided.put(URL, s -> s.vault().vaultUrl());
@@ -57,6 +58,9 @@ class DevVaultProcessor {
         provided.put("quarkus.kvconfig.challenge-resource-verification", s -> "false");
         provided.put("quarkus.kvconfig.firewall.resource-manager-url", s -> s.vault().resourceManagerUrl());
         provided.put("quarkus.kvconfig.firewall.ip-echo-urls", s -> s.vault().ipEchoUrl());
+        // the emulated vault resource: allowlisting then only needs quarkus.kvconfig.firewall.resource-group
+        provided.put("quarkus.kvconfig.firewall.vault-name", s -> s.vault().vaultName());
+        provided.put("quarkus.kvconfig.firewall.subscription-id", s -> s.vault().subscriptionId());
         provided.put(INFO_SUBSCRIPTION, s -> s.vault().subscriptionId());
         provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());
         provided.put(INFO_VAULT_NAME, s -> s.vault().vaultName());
@@ -66,7 +70,7 @@ class DevVaultProcessor {
                 .serviceName("kvconfig-dev-vault")
                 .description("Azure Key Vault dev vault (in-process)")
                 .serviceConfig(config)
-                .startable(() -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed))
+                .startable(() -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed, defaultAction))
                 .configProvider(provided)
                 .build();
     }

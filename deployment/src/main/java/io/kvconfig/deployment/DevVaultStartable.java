@@ -17,10 +17,12 @@ final class DevVaultStartable implements Startable {
     private final Path trustStoreDir;
     private final String publicIp;
     private final Map<String, String> seed;
+    private final String defaultAction;
     private volatile DevVault vault;
     private volatile Thread shutdownHook;
 
-    DevVaultStartable(Path stateFile, Path trustStoreDir, String publicIp, Map<String, String> seed) {
+    DevVaultStartable(Path stateFile, Path trustStoreDir, String publicIp, Map<String, String> seed, String defaultAction) {
+        this.defaultAction = defaultAction;
         this.stateFile = stateFile;
         this.trustStoreDir = trustStoreDir;
         this.publicIp = publicIp;
@@ -39,6 +41,7 @@ final class DevVaultStartable implements Startable {
                     .publicIp(publicIp)
                     .stateFile(stateFile)
                     .trustStoreDir(trustStoreDir)
+                    .defaultAction(defaultAction)
                     .build()
                     .start();
             seed.forEach(v::setSecret);

@@ -39,6 +39,14 @@ public interface KvConfigDevServicesConfig {
     String publicIp();
 
     /**
+     * The dev vault firewall's default action at start, {@code Allow} or {@code Deny}. With {@code Deny}, set
+     * {@code quarkus.kvconfig.firewall.resource-group=${kvconfig.dev-vault.resource-group}} to exercise
+     * allowlisting against the dev vault's emulated Resource Manager.
+     */
+    @WithDefault("Allow")
+    String firewallDefaultAction();
+
+    /**
      * File where the dev vault keeps its secrets, so they survive dev-mode restarts and new runs.
      * Relative paths are resolved from the working directory.
      */
