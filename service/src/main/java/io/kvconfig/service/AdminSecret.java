@@ -1,0 +1,100 @@
+package io.kvconfig.service;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.quarkus.runtime.Startup;
+import io.smallrye.config.SecretKeys;
+
+/**
+ * The admin API's bearer secret: {@code ADMIN_SECRET} as resolved at startup (usually {@code @kv:admin-secret}).
+ * Only its SHA-256 digest is kept; tokens are compared digest to digest with {@link MessageDigest#isEqual}, which
+ * takes the same time wherever the first difference is, and hashing first hides the secret's length too.
+ * A new value takes effect at the next start (the API says {@code restartRequired}).
+ */
+@Startup
+@ApplicationScoped
+public class AdminSecret {
+
+    private static final Logger LOG = Logger.getLogger(AdminSecret.class);
+    public static final String KEY = "ADMIN_SECRET";
+
+    /** Why the admin API is unavailable, when it is. */
+    public enum State {
+        SET, NOT_SET, UNRESOLVED_REFERENCE
+    }
+
+    private volatile byte[] digest;
+    private volatile State state = State.NOT_SET;
+
+    @PostConstruct
+    void load() {
+        // resolved references are SmallRye secret keys: readable only when unlocked
+        Optional<String> value = SecretKeys.doUnlocked(() -> ConfigProvider.getConfig().getOptionalValue(KEY, String.class));
+        set(value.orElse(null));
+        if (state != State.SET) {
+            LOG.warnf("The admin API is disabled: %s", unavailableMessage());
+        }
+    }
+
+    void set(String value) {
+        if (value == null || value.isEmpty()) {
+            digest = null;
+            state = State.NOT_SET;
+        } else if (SecretReferenceParser.isReference(value)) {
+            // left alone by quarkus.kvconfig.resolve-only: never use the reference text as the secret
+            digest = null;
+            state = State.UNRESOLVED_REFERENCE;
+        } else {
+            digest = sha256(value);
+            state = State.SET;
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Constant-time check of a presented token. */
+    public boolean matches(String token) {
+        byte[] expected = digest;
+        if (expected == null || token == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected, sha256(token));
+    }
+
+    public String unavailableMessage() {
+        return switch (state) {
+            case SET -> "";
+            case NOT_SET -> "The admin API is disabled because ADMIN_SECRET is not set. Store a long random value in "
+                    + "Key Vault (e.g. az keyvault secret set --vault-name <vault> --name admin-secret --value <secret>), "
+                    + "put ADMIN_SECRET=@kv:admin-secret in .env (or the environment) and restart the service.";
+            case UNRESOLVED_REFERENCE -> "The admin API is disabled because ADMIN_SECRET is a Key Vault reference "
+                    + "that was not resolved (quarkus.kvconfig.resolve-only does not list it). Add ADMIN_SECRET to "
+                    + "that list, or leave the list empty, and restart the service.";
+        };
+    }
+
+    private static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AdminSecret[" + state + "]";
+    }
+}

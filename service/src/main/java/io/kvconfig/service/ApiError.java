@@ -1,0 +1,21 @@
+package io.kvconfig.service;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * Every error answer of the API: a status word, a human message and, for validation, every problem. Never holds a
+ * value sent or stored.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ApiError(String status, String message, List<Problem> errors) {
+
+    /** One problem with one key ({@code key} is null when the key itself cannot be shown). */
+    public record Problem(String key, String problem) {
+    }
+
+    public static ApiError of(String status, String message) {
+        return new ApiError(status, message, null);
+    }
+}

@@ -1,0 +1,50 @@
+package io.kvconfig.service;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** JSON shapes of the admin API. None of them ever carries a secret value. */
+public final class Dtos {
+
+    private Dtos() {
+    }
+
+    /** A setting as {@code GET /api/settings} shows it; {@code value} is always null for a secret. */
+    public record Setting(String key, boolean secret, String reference, String value, String source) {
+    }
+
+    public record Settings(String envFile, List<Setting> settings) {
+    }
+
+    /** What happened to one key: {@code stored} is keyvault, env or removed. */
+    public record Change(String key, String stored, String reference) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record WriteResult(String status, boolean restartRequired, List<Change> changes, List<String> warnings) {
+    }
+
+    public record StoredSecret(String key, String secretName) {
+    }
+
+    public record NotStoredSecret(String key, String secretName, String reason) {
+    }
+
+    /** 502/503 answer when Key Vault did not take every secret: nothing was written to .env. */
+    public record KeyVaultWriteFailure(String status, String message, List<StoredSecret> stored,
+            List<NotStoredSecret> notStored) {
+    }
+
+    public record ReferenceView(String property, String reference, String secretName, String vaultUrl, String status,
+            String detail) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record KeyVaultStatus(boolean configured, String vaultUrl, boolean reachable, String error,
+            String credential, List<ReferenceView> references) {
+    }
+
+    public record Health(String status, String version) {
+    }
+}

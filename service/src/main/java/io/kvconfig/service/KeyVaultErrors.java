@@ -1,0 +1,97 @@
+package io.kvconfig.service;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeoutException;
+
+import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.exception.HttpResponseException;
+
+/**
+ * Turns a Key Vault call's failure into words and a kind, without the exception's message (which may quote a
+ * response body) and never with a value.
+ */
+final class KeyVaultErrors {
+
+    /** UNAVAILABLE maps to HTTP 503 (try again later), REJECTED to 502 (fix something first). */
+    enum Kind {
+        UNAVAILABLE, REJECTED
+    }
+
+    record Described(Kind kind, String reason) {
+    }
+
+    private KeyVaultErrors() {
+    }
+
+    static boolean isTransient(Throwable e) {
+        Integer status = status(e);
+        if (status != null) {
+            return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+        }
+        return connectionProblem(e) != null;
+    }
+
+    static Described describe(Throwable e, String credential) {
+        if (e instanceof io.smallrye.mutiny.TimeoutException || e instanceof TimeoutException) {
+            return new Described(Kind.UNAVAILABLE, "no answer from Key Vault in time");
+        }
+        Throwable auth = find(e, ClientAuthenticationException.class);
+        if (auth != null && ((ClientAuthenticationException) auth).getResponse() == null) {
+            return new Described(Kind.REJECTED, "authentication failed: could not get a token with " + credential);
+        }
+        Integer status = status(e);
+        if (status != null) {
+            return switch (status) {
+                case 401 -> new Described(Kind.REJECTED, "authentication failed (HTTP 401) with " + credential);
+                case 403 -> new Described(Kind.REJECTED, "access denied (HTTP 403): the identity needs permission to set "
+                        + "secrets (role Key Vault Secrets Officer), or the vault firewall blocks this client");
+                case 409 -> new Described(Kind.REJECTED, "conflict (HTTP 409): the secret may be deleted but not purged");
+                case 429 -> new Described(Kind.UNAVAILABLE, "throttled by Key Vault (HTTP 429)");
+                case 503, 504 -> new Described(Kind.UNAVAILABLE, "Key Vault unavailable (HTTP " + status + ")");
+                // 500 and other errors: the vault answered but failed: a bad gateway for our caller
+                default -> new Described(Kind.REJECTED, "Key Vault answered HTTP " + status);
+            };
+        }
+        Throwable connection = connectionProblem(e);
+        if (connection != null) {
+            return new Described(Kind.UNAVAILABLE, "Key Vault unreachable (" + connection.getClass().getSimpleName() + ")");
+        }
+        return new Described(Kind.REJECTED, "failed (" + e.getClass().getSimpleName() + ")");
+    }
+
+    static Integer status(Throwable e) {
+        Throwable found = find(e, HttpResponseException.class);
+        if (found instanceof HttpResponseException http && http.getResponse() != null) {
+            return http.getResponse().getStatusCode();
+        }
+        return null;
+    }
+
+    private static Throwable connectionProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnresolvedAddressException || t instanceof IOException
+                    || t instanceof UncheckedIOException) {
+                return t instanceof UncheckedIOException && t.getCause() != null ? t.getCause() : t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static Throwable find(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+}

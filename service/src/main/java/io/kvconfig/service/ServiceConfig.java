@@ -1,0 +1,56 @@
+package io.kvconfig.service;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * The service's own settings ({@code kvconfig.service.*}; env form {@code KVCONFIG_SERVICE_*}).
+ */
+@ConfigMapping(prefix = "kvconfig.service")
+public interface ServiceConfig {
+
+    /** Default secret keys of the original design. */
+    String DEFAULT_SECRET_KEYS = "GITHUB_TOKEN,BOT_APP_PASSWORD,ADMIN_SECRET,ACS_CONNECTION_STRING,AZURE_OPENAI_API_KEY";
+
+    /**
+     * The {@code .env} file the admin API reads and writes (bash syntax, see DotEnvFormat). Relative paths are
+     * resolved against the working directory. Its values are also config of this service (ordinal 296).
+     */
+    @WithDefault(".env")
+    String envFile();
+
+    /** Settings whose values are secrets: stored in Key Vault, never returned by the API. */
+    @WithDefault(DEFAULT_SECRET_KEYS)
+    List<String> secretKeys();
+
+    /**
+     * Key Vault secret name per secret key, e.g. {@code kvconfig.service.secret-names."GITHUB_TOKEN"=gh-token}.
+     * Used when the key has no {@code @kv:} reference yet; default: the key lower-cased with {@code _} as
+     * {@code -}.
+     */
+    Map<String, String> secretNames();
+
+    /** Plain settings listed by {@code GET /api/settings} when set in the environment only. */
+    @WithDefault("KEY_VAULT_URL,KEY_VAULT_RG,KEY_VAULT_NAME")
+    List<String> knownKeys();
+
+    /** Largest accepted {@code PUT /api/settings} body in bytes; larger gets 413. */
+    @WithDefault("65536")
+    int maxBodyBytes();
+
+    /** Largest value in UTF-8 bytes (Key Vault's own limit for a secret is 25 KB). */
+    @WithDefault("25000")
+    int maxValueBytes();
+
+    /** Overall time allowed for the Key Vault writes of one request. */
+    @WithDefault("30S")
+    Duration keyVaultTimeout();
+
+    /** Retries of one Key Vault write after a transient failure (429, 5xx, connection error). */
+    @WithDefault("2")
+    int keyVaultRetries();
+}

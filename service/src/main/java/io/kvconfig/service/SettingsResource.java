@@ -1,0 +1,60 @@
+package io.kvconfig.service;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.smallrye.mutiny.Uni;
+
+@Path("/api/settings")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Settings")
+@SecurityRequirement(name = AdminApi.SECURITY_SCHEME)
+public class SettingsResource {
+
+    @Inject
+    SettingsService settings;
+
+    @GET
+    @Operation(summary = "List settings", description = "Every known setting present in .env or the environment. "
+            + "A secret setting's value is never returned (null); a Key Vault reference is shown.")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.Settings.class)))
+    @APIResponse(responseCode = "401", description = "Missing or wrong bearer token")
+    @APIResponse(responseCode = "503", description = "ADMIN_SECRET is not set")
+    public Uni<Dtos.Settings> list() {
+        return settings.list();
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Save settings (write_env)", description = "A flat JSON object of KEY to value; null or \"\" "
+            + "removes a key. Secret settings are stored in Key Vault and .env gets KEY=@kv:<name>; plain settings are "
+            + "written to .env. Everything is validated first; .env is written once, atomically, and only if every "
+            + "Key Vault write succeeded. Takes effect at the next start.")
+    @RequestBody(content = @Content(schema = @Schema(type = SchemaType.OBJECT, additionalProperties = String.class),
+            examples = @ExampleObject(name = "example", value = "{\"GITHUB_TOKEN\": \"ghp_...\", \"LOG_LEVEL\": \"INFO\", \"OLD_KEY\": null}")))
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.WriteResult.class)))
+    @APIResponse(responseCode = "400", description = "Invalid body; every problem listed", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "Would replace a Key Vault reference with plaintext")
+    @APIResponse(responseCode = "413", description = "Body too large")
+    @APIResponse(responseCode = "502", description = "Key Vault refused a write; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
+    @APIResponse(responseCode = "503", description = "Key Vault unavailable; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
+    public Uni<Response> save(String body) {
+        return settings.write(body);
+    }
+}

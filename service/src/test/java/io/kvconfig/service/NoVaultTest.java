@@ -1,0 +1,76 @@
+package io.kvconfig.service;
+
+import static io.kvconfig.service.Api.admin;
+import static io.kvconfig.service.Api.envBytes;
+import static io.kvconfig.service.Api.envMode;
+import static io.kvconfig.service.Api.envText;
+import static io.kvconfig.service.Api.put;
+import static io.kvconfig.service.Api.q;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.nio.file.Files;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.kvconfig.runtime.dotenv.DotEnvFormat;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/** Without any vault: secrets are written to .env (0600) as values and the answer says so. */
+@QuarkusTest
+@TestProfile(Profiles.NoVault.class)
+@ExtendWith(LeakCheck.class)
+class NoVaultTest {
+
+    static final String TOKEN = LeakCheck.secret("no-vault-github-token-'\"$`\n2");
+
+    @BeforeEach
+    void reset() {
+        TestVault.reset();
+    }
+
+    @Test
+    void secretsAreWrittenAsValuesWithAWarning() {
+        put("{\"GITHUB_TOKEN\":" + q(TOKEN) + ",\"LOG_FORMAT\":\"text\"}").then().statusCode(200)
+                .body("changes[0].stored", equalTo("env"))
+                .body("changes[0].reference", nullValue())
+                .body("warnings[0]", containsString("Key Vault is not configured"))
+                .body("warnings[0]", containsString("GITHUB_TOKEN"))
+                .body("warnings[0]", containsString("0600"));
+        assertThat(DotEnvFormat.parse(envText()).get("GITHUB_TOKEN")).contains(TOKEN);
+        assertThat(envMode()).isEqualTo("rw-------");
+        // and GET never returns it
+        admin().get("/api/settings").then().statusCode(200)
+                .body("settings.find { it.key == 'GITHUB_TOKEN' }.value", nullValue())
+                .body("settings.find { it.key == 'GITHUB_TOKEN' }.secret", equalTo(true))
+                .body("settings.find { it.key == 'LOG_FORMAT' }.value", equalTo("text"));
+    }
+
+    @Test
+    void anExistingReferenceIsNeverReplacedByPlaintext() throws Exception {
+        Files.writeString(TestVault.envFile, envText() + "GITHUB_TOKEN=@kv:github-token\nOTHER=@kv:other\n");
+        byte[] before = envBytes();
+        put("{\"GITHUB_TOKEN\":" + q(TOKEN) + ",\"OTHER\":\"plain\",\"LOG_FORMAT\":\"y\"}").then().statusCode(409)
+                .body("status", equalTo("conflict"))
+                .body("errors[0].key", equalTo("GITHUB_TOKEN"))
+                .body("errors[0].problem", containsString("refusing to replace the reference"))
+                .body("errors[1].key", equalTo("OTHER"));
+        assertThat(envBytes()).isEqualTo(before);
+        // removing it, or pointing it at another reference, is fine
+        put("{\"GITHUB_TOKEN\":\"@kv:another\",\"OTHER\":null}").then().statusCode(200);
+        assertThat(envText()).contains("GITHUB_TOKEN=@kv:another\n").doesNotContain("OTHER");
+    }
+
+    @Test
+    void statusSaysNotConfigured() {
+        admin().get("/api/keyvault/status").then().statusCode(200)
+                .body("configured", equalTo(false))
+                .body("reachable", equalTo(false))
+                .body("error", containsString("KEY_VAULT_URL"));
+    }
+}

@@ -1,0 +1,50 @@
+package io.kvconfig.service;
+
+import java.util.List;
+import java.util.Map;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+/** Test profiles: each is one app start with its own dev vault and .env. */
+public final class Profiles {
+
+    private Profiles() {
+    }
+
+    /** The service on a dev vault, ADMIN_SECRET=@kv:admin-secret. */
+    public static class WithVault implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kvconfig.service.secret-names.\"BOT_APP_PASSWORD\"", "bot-password",
+                    "kvconfig.service.key-vault-retries", "1",
+                    "kvconfig.service.max-body-bytes", "4096",
+                    "kvconfig.service.max-value-bytes", "2000");
+        }
+
+        @Override
+        public String getConfigProfile() {
+            return "test";
+        }
+    }
+
+    /** A vault but no ADMIN_SECRET: the admin API answers 503. */
+    public static class NoAdminSecret implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("admin", "none")));
+        }
+    }
+
+    /** No vault at all: secrets are written to .env as values. */
+    public static class NoVault implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("vault", "none")));
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.kvconfig.service;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.kvconfig.devvault.DevVault;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Starts an in-process dev vault (the same one the extension's Dev Service runs) and a temp {@code .env} for the
+ * service, and points the app at both with the {@code quarkus.kvconfig.*} properties the Dev Service would set.
+ * Kept instead of the Dev Service because the tests need the {@link DevVault} object for fault injection and
+ * assertions. Init args: {@code admin} = "none" for a {@code .env} without ADMIN_SECRET; {@code vault} = "none"
+ * for no vault at all (ADMIN_SECRET then a plain value in .env).
+ */
+public class TestVault implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ADMIN_SECRET = LeakCheck.secret("adm1n-T3st-secret-'\"$`\\-" + Long.toHexString(System.nanoTime()));
+    public static final String BASELINE = "# kvconfig service settings (test)\n"
+            + "ADMIN_SECRET=@kv:admin-secret\n"
+            + "\n"
+            + "# plain settings\n"
+            + "LOG_FORMAT=json   # trailing comment\n"
+            + "export GREETING='hello world'\n";
+    public static final String NO_VAULT_BASELINE = "# no vault\nADMIN_SECRET=" + "'" + ADMIN_SECRET.replace("'", "'\\''") + "'\n"
+            + "LOG_FORMAT=json\n";
+
+    static volatile DevVault vault;
+    static volatile Path envFile;
+    static volatile String baseline;
+
+    private boolean withVault = true;
+    private boolean withAdmin = true;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        withVault = !"none".equals(initArgs.get("vault"));
+        withAdmin = !"none".equals(initArgs.get("admin"));
+    }
+
+    @Override
+    public Map<String, String> start() {
+        LeakCheck.install();
+        try {
+            Path dir = Files.createTempDirectory("kvconfig-service-test");
+            envFile = dir.resolve("settings.env");
+            Map<String, String> config = new HashMap<>();
+            config.put("kvconfig.service.env-file", envFile.toString());
+            if (withVault) {
+                vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
+                vault.setSecret("admin-secret", ADMIN_SECRET);
+                config.put("quarkus.kvconfig.url", vault.vaultUrl());
+                config.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
+                config.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
+                config.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath().toString());
+                config.put("quarkus.kvconfig.tls.trust-store-password", vault.trustStorePassword());
+                config.put("quarkus.kvconfig.challenge-resource-verification", "false");
+                baseline = withAdmin ? BASELINE : BASELINE.replace("ADMIN_SECRET=@kv:admin-secret\n", "");
+            } else {
+                vault = null;
+                baseline = withAdmin ? NO_VAULT_BASELINE : "# no vault, no admin\nLOG_FORMAT=json\n";
+            }
+            Files.writeString(envFile, baseline);
+            return config;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Puts the baseline .env back and clears faults (tests share the app). */
+    static void reset() {
+        try {
+            Files.writeString(envFile, baseline);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (vault != null) {
+            vault.faults().clear();
+            if (!vault.secretValue("admin-secret").equals(java.util.Optional.of(ADMIN_SECRET))) {
+                vault.setSecret("admin-secret", ADMIN_SECRET);
+            }
+            vault.journal().reset();
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (vault != null) {
+            vault.close();
+        }
+    }
+}
