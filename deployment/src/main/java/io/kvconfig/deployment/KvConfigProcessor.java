@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.logging.Level;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.KvConfigRecorder;
@@ -17,6 +18,7 @@ import io.quarkus.deployment.annotations.ExecutionTime;
 import io.quarkus.deployment.annotations.Record;
 import io.quarkus.deployment.builditem.ConfigurationBuildItem;
 import io.quarkus.deployment.builditem.FeatureBuildItem;
+import io.quarkus.deployment.builditem.LogCategoryBuildItem;
 import io.quarkus.deployment.builditem.RunTimeConfigBuilderBuildItem;
 import io.quarkus.deployment.builditem.ShutdownContextBuildItem;
 import io.quarkus.deployment.builditem.StaticInitConfigBuilderBuildItem;
@@ -71,6 +73,17 @@ class KvConfigProcessor {
         // the bash-format .env: the same source for static init and runtime
         runtime.produce(new RunTimeConfigBuilderBuildItem(KvDotEnvConfigBuilder.class));
         staticInit.produce(new StaticInitConfigBuilderBuildItem(KvDotEnvConfigBuilder.class));
+    }
+
+    /**
+     * The resolver retries itself and reports every failure in ONE startup error; with SDK retries off, the SDK would
+     * also log each failed attempt at ERROR ("Retry attempts have been exhausted", token cache). Users can raise these
+     * categories again with quarkus.log.category."...".level.
+     */
+    @BuildStep
+    void quietSdkRetryLogs(BuildProducer<LogCategoryBuildItem> categories) {
+        categories.produce(new LogCategoryBuildItem("com.azure.core.http.policy.RetryPolicy", Level.OFF));
+        categories.produce(new LogCategoryBuildItem("com.azure.core.implementation.AccessTokenCache", Level.OFF));
     }
 
     @BuildStep
