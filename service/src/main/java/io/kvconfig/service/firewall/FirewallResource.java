@@ -1,0 +1,81 @@
+package io.kvconfig.service.firewall;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.kvconfig.runtime.firewall.AllowlistResult;
+import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.service.AdminApi;
+import io.kvconfig.service.ApiError;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Vault firewall allowlisting over the admin API (behind the service's {@code /api/*} bearer auth filter).
+ */
+@Path("/api/keyvault/firewall")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Key Vault")
+@SecurityRequirement(name = AdminApi.SECURITY_SCHEME)
+public class FirewallResource {
+
+    /** {@code GET /api/keyvault/firewall}. {@code last} is null until a run happened in this process. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record FirewallView(boolean enabled, String vault, String resourceGroup, String schedule, String unavailable,
+            AllowlistResult last) {
+    }
+
+    /** {@code POST /api/keyvault/firewall/allowlist}: {@code status} is ok or error; the run's result either way. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RunView(String status, String message, AllowlistResult result) {
+    }
+
+    @Inject
+    FirewallService firewall;
+
+    @GET
+    @Operation(summary = "Firewall allowlisting status", description = "Whether allowlisting is on, and the last "
+            + "run in this process: detected public IP, whether a rule was added or already present, when, and the "
+            + "error if any.")
+    public FirewallView status() {
+        FirewallSettings s = firewall.settings();
+        String schedule = ConfigProvider.getConfig().getOptionalValue(FirewallService.SCHEDULE, String.class).orElse("off");
+        return new FirewallView(firewall.unavailableReason().isEmpty(), s.effectiveVaultName().orElse(null),
+                s.resourceGroup().orElse(null), schedule, firewall.unavailableReason().orElse(null),
+                firewall.last().orElse(null));
+    }
+
+    @POST
+    @Path("/allowlist")
+    @Operation(summary = "Allowlist this machine now", description = "Detects this machine's public IPv4 address "
+            + "and makes sure the vault firewall allows it (adds an IP rule only if none covers it; never changes "
+            + "public network access or the default action). 200 on success, 502 with the reason when it failed, "
+            + "503 when allowlisting is not configured.")
+    public Uni<Response> allowlist() {
+        return firewall.runNow().map(result -> {
+            if (result.isEmpty()) {
+                return json(Response.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
+                        firewall.unavailableReason().orElse("Firewall allowlisting is not available.")));
+            }
+            AllowlistResult r = result.get();
+            return r.ok()
+                    ? json(Response.Status.OK, new RunView("ok", r.message(), r))
+                    : json(Response.Status.BAD_GATEWAY, new RunView("error", r.error(), r));
+        });
+    }
+
+    private static Response json(Response.Status status, Object body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
+    }
+}
