@@ -85,6 +85,8 @@ public final class LeakCheck implements AfterAllCallback {
 
     static void assertNoLeaks() {
         assertThat(LOG_LINES).as("log lines captured").isNotEmpty();
+        // Vert.x's blocked-thread checker: nothing may block an event-loop thread
+        assertThat(LOG_LINES).noneMatch(line -> line.contains("has been blocked for"));
         for (String secret : SECRETS) {
             for (String line : LOG_LINES) {
                 assertThat(line).as("a log line contains a test secret").doesNotContain(secret);
