@@ -116,6 +116,12 @@ final class Arm {
             case "PATCH" -> "VaultPatch";
             default -> "VaultMethodNotAllowed";
         };
+        // ARM authorizes before the resource provider sees the request: no rights gives 403 even for a wrong name
+        String denied = vault.armAccess.deniedAction(r.method);
+        if (denied != null) {
+            vault.journal.outcome("AuthorizationFailed");
+            throw ArmAccess.authorizationFailed(vault.tokens.objectId(), denied, r.path);
+        }
         vaultApiVersion(apiVersion);
         if (!s.get(7).equalsIgnoreCase(vault.vaultName())) {
             throw new ServiceError(404, "ResourceNotFound", "The Resource 'Microsoft.KeyVault/vaults/" + s.get(7)

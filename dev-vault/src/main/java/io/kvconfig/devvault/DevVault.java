@@ -50,6 +50,7 @@ public final class DevVault implements AutoCloseable {
     final Object lock = new Object();
     final Journal journal = new Journal();
     final Faults faults = new Faults();
+    final ArmAccess armAccess = new ArmAccess();
     final SecretStore store;
     final Firewall firewall;
     Tokens tokens;
@@ -75,6 +76,7 @@ public final class DevVault implements AutoCloseable {
         this.firewall = new Firewall(lock, this::persist, NetworkRules.OPEN, b.ruleDelay);
         this.stateFile = b.stateFile == null ? null : new StateFile(b.stateFile, mapper);
         faults.latency(b.latency);
+        armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);
     }
 
     public static Builder builder() {
@@ -232,6 +234,11 @@ public final class DevVault implements AutoCloseable {
 
     public Firewall firewall() {
         return firewall;
+    }
+
+    /** The caller's permissions on the vault's ARM resource: deny reads or writes to test missing roles. */
+    public ArmAccess arm() {
+        return armAccess;
     }
 
     /**
@@ -516,6 +523,8 @@ public final class DevVault implements AutoCloseable {
         private String identityHeader;
         private String defaultAction;
         private int threads = 64;
+        private boolean armDenyReads;
+        private boolean armDenyWrites;
         private final List<String[]> seeds = new java.util.ArrayList<>();
 
         private Builder() {
@@ -612,6 +621,18 @@ public final class DevVault implements AutoCloseable {
         /** Initial firewall default action, "Allow" (default) or "Deny". */
         public Builder defaultAction(String action) {
             this.defaultAction = NetworkRules.normalizeAction(action);
+            return this;
+        }
+
+        /** Initially refuse ARM reads of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
+        public Builder armDenyReads(boolean deny) {
+            this.armDenyReads = deny;
+            return this;
+        }
+
+        /** Initially refuse ARM writes (PUT/PATCH) of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
+        public Builder armDenyWrites(boolean deny) {
+            this.armDenyWrites = deny;
             return this;
         }
 

@@ -60,6 +60,16 @@ public final class DevVaultMain {
             if (arg.equals("--help") || arg.equals("-h")) {
                 return null;
             }
+            if (arg.equals("--arm-deny-writes") || arg.equals("--arm-deny-reads")) {
+                // switches: bare, or =true / =false
+                boolean on = value == null || parseSwitch(arg, value);
+                if (arg.equals("--arm-deny-writes")) {
+                    b.armDenyWrites(on);
+                } else {
+                    b.armDenyReads(on);
+                }
+                continue;
+            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(arg + " needs a value");
@@ -99,6 +109,14 @@ public final class DevVaultMain {
         return b;
     }
 
+    private static boolean parseSwitch(String arg, String value) {
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(arg + ": takes no value, or =true / =false");
+        };
+    }
+
     private static int port(String value) {
         int p = Integer.parseInt(value);
         if (p < 0 || p > 65535) {
@@ -118,6 +136,11 @@ public final class DevVaultMain {
         out.println("  CA certificate:          " + v.caCertificatePath());
         out.println("  Trust store (PKCS#12):   " + v.trustStorePath() + "   (password " + v.trustStorePassword() + ")");
         out.println("  State file:              " + v.stateFile().map(Path::toString).orElse("(none: in memory only)"));
+        if (v.arm().deniesReads() || v.arm().deniesWrites()) {
+            out.println("  ARM access:              " + (v.arm().deniesReads() ? "reads" : "")
+                    + (v.arm().deniesReads() && v.arm().deniesWrites() ? " and " : "")
+                    + (v.arm().deniesWrites() ? "writes" : "") + " of the vault refused (403 AuthorizationFailed)");
+        }
         out.println();
         out.println("# Environment for a client (bash: copy these lines):");
         out.println("export KEY_VAULT_URL=" + v.vaultUrl());
@@ -152,6 +175,8 @@ public final class DevVaultMain {
                   --default-action A    initial firewall default action: Allow (default) or Deny
                   --identity-header S   the IDENTITY_HEADER value to require (default random/saved)
                   --subscription-id S, --resource-group G, --vault-name V   the emulated ARM resource
-                  --secret NAME=VALUE   set a secret at start unless the state file has it (repeatable)""");
+                  --secret NAME=VALUE   set a secret at start unless the state file has it (repeatable)
+                  --arm-deny-writes     ARM PUT/PATCH of the vault answer 403 AuthorizationFailed (no write role)
+                  --arm-deny-reads      ARM GET of the vault answers 403 AuthorizationFailed (no read role)""");
     }
 }

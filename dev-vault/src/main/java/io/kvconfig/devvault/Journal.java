@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * RecoverDeletedSecret, PurgeDeletedSecret, Token, VaultGet, VaultPut, VaultPatch, IpEcho, ...), except that an
  * unauthenticated data-plane request answered with the 401 challenge counts as "Challenge" only. Outcomes are
  * counted in addition: Throttled, InjectedFailure, DroppedConnection, ForbiddenByFirewall, ForbiddenByConnection,
- * Unauthorized, TokenRejected, BadRequest. Never holds secret values.
+ * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest. Never holds secret values.
  */
 public final class Journal {
     /** One journal line: operation, HTTP method, path (no query) and status (0 = connection dropped). */

@@ -45,6 +45,20 @@ class DevVaultMainTest {
     }
 
     @Test
+    void armDenySwitchesTakeNoValue() {
+        DevVault v = DevVaultMain.parse(new String[] {"--arm-deny-writes", "--https-port", "0"}).build();
+        assertThat(v.arm().deniesWrites()).isTrue();
+        assertThat(v.arm().deniesReads()).isFalse();
+        v = DevVaultMain.parse(new String[] {"--arm-deny-reads=true", "--arm-deny-writes=false"}).build();
+        assertThat(v.arm().deniesReads()).isTrue();
+        assertThat(v.arm().deniesWrites()).isFalse();
+        assertThat(DevVaultMain.parse(new String[] {"--https-port", "0"}).build().arm().deniesWrites()).isFalse();
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--arm-deny-writes=yes"}))
+                .hasMessageContaining("--arm-deny-writes");
+        assertThat(DevVault.builder().armDenyReads(true).build().arm().deniesReads()).isTrue();
+    }
+
+    @Test
     void helpAndBadFlags() {
         assertThat(DevVaultMain.parse(new String[] {"--help"})).isNull();
         assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--nope", "1"})).hasMessageContaining("--nope");

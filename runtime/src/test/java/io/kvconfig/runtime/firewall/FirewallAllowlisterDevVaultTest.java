@@ -23,11 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.HttpHeaderName;
-import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpMethod;
-import com.azure.core.http.HttpRequest;
-import com.azure.core.http.HttpResponse;
 import com.sun.net.httpserver.HttpServer;
 
 import io.kvconfig.devvault.DevVault;
@@ -246,23 +242,25 @@ class FirewallAllowlisterDevVaultTest {
 
     @Test
     void permissionDeniedOnWriteNamesTheRoleAndWritesNothing() {
-        HttpClient denyWrites = request -> request.getHttpMethod() == HttpMethod.PATCH || request.getHttpMethod() == HttpMethod.PUT
-                ? Mono.just(armError(request, 403, "AuthorizationFailed",
-                        "The client does not have authorization to perform action 'Microsoft.KeyVault/vaults/write'."))
-                : clients().httpClient().send(request);
-        AllowlistResult r = allowlister(clients().credential(), denyWrites).allowlist();
+        vault.arm().denyWrites(true); // ARM answers 403 AuthorizationFailed, as for a caller without a write role
+        AllowlistResult r = allowlister().allowlist();
         assertThat(r.ok()).isFalse();
         assertThat(r.error()).contains("no permission to change the firewall of vault " + vault.vaultName())
                 .contains("Key Vault Contributor").contains("Microsoft.KeyVault/vaults/write").contains("HTTP 403 AuthorizationFailed");
-        assertThat(writes()).isZero();
+        assertThat(vault.journal().count("AuthorizationFailed")).isEqualTo(1); // refused once, not retried
+        assertThat(vault.journal().count("VaultGet")).isPositive(); // reads still allowed
         assertThat(vault.firewall().ipRules()).isEmpty();
+        assertThat(vault.firewall().defaultAction()).isEqualTo("Deny");
     }
 
     @Test
     void permissionDeniedOnReadNamesTheReadPermission() {
-        HttpClient denyAll = request -> Mono.just(armError(request, 403, "AuthorizationFailed", "no"));
-        AllowlistResult r = allowlister(clients().credential(), new EchoPassThrough(denyAll)).allowlist();
+        vault.arm().denyReads(true).denyWrites(true);
+        AllowlistResult r = allowlister().allowlist();
+        assertThat(r.ok()).isFalse();
         assertThat(r.error()).contains("no permission to read vault").contains("Microsoft.KeyVault/vaults/read");
+        assertThat(vault.journal().count("AuthorizationFailed")).isEqualTo(1);
+        assertThat(writes()).isZero();
     }
 
     @Test
@@ -443,63 +441,5 @@ class FirewallAllowlisterDevVaultTest {
         try (ServerSocket s = new ServerSocket(0)) {
             return "http://127.0.0.1:" + s.getLocalPort() + "/ip";
         }
-    }
-
-    /** ARM-only fault: lets the IP echo through to the real client. */
-    private final class EchoPassThrough implements HttpClient {
-        private final HttpClient arm;
-
-        EchoPassThrough(HttpClient arm) {
-            this.arm = arm;
-        }
-
-        @Override
-        public Mono<HttpResponse> send(HttpRequest request) {
-            return request.getUrl().getPath().equals("/ip") ? clients().httpClient().send(request) : arm.send(request);
-        }
-    }
-
-    private static HttpResponse armError(HttpRequest request, int status, String code, String message) {
-        String json = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        HttpHeaders headers = new HttpHeaders().set(HttpHeaderName.CONTENT_TYPE, "application/json")
-                .set(HttpHeaderName.CONTENT_LENGTH, String.valueOf(body.length));
-        return new HttpResponse(request) {
-            @Override
-            public int getStatusCode() {
-                return status;
-            }
-
-            @Override
-            @Deprecated
-            public String getHeaderValue(String name) {
-                return headers.getValue(name);
-            }
-
-            @Override
-            public HttpHeaders getHeaders() {
-                return headers;
-            }
-
-            @Override
-            public reactor.core.publisher.Flux<java.nio.ByteBuffer> getBody() {
-                return reactor.core.publisher.Flux.just(java.nio.ByteBuffer.wrap(body));
-            }
-
-            @Override
-            public Mono<byte[]> getBodyAsByteArray() {
-                return Mono.just(body);
-            }
-
-            @Override
-            public Mono<String> getBodyAsString() {
-                return Mono.just(json);
-            }
-
-            @Override
-            public Mono<String> getBodyAsString(java.nio.charset.Charset charset) {
-                return Mono.just(json);
-            }
-        };
     }
 }
