@@ -27,6 +27,7 @@ public final class LeakCheck implements AfterAllCallback {
     static final List<String> LOG_LINES = new CopyOnWriteArrayList<>();
     static final List<String> BODIES = new CopyOnWriteArrayList<>();
     private static volatile boolean installed;
+    private static volatile Handler handler;
 
     /** Registers a test secret and returns it. */
     public static String secret(String value) {
@@ -44,7 +45,7 @@ public final class LeakCheck implements AfterAllCallback {
             return;
         }
         installed = true;
-        Handler handler = new Handler() {
+        handler = new Handler() {
             @Override
             public void publish(LogRecord record) {
                 StringBuilder line = new StringBuilder(record.getLoggerName() == null ? "" : record.getLoggerName())
@@ -72,8 +73,7 @@ public final class LeakCheck implements AfterAllCallback {
             public void close() {
             }
         };
-        org.jboss.logmanager.LogManager.getLogManager();
-        java.util.logging.Logger.getLogger("").addHandler(handler);
+        attach();
         Filter capture = (request, response, ctx) -> {
             var r = ctx.next(request, response);
             BODIES.add(r.asString());
@@ -81,6 +81,20 @@ public final class LeakCheck implements AfterAllCallback {
             return r;
         };
         RestAssured.filters(capture);
+    }
+
+    /**
+     * (Re)attaches the capturing handler to the root logger: Quarkus replaces the root handlers when the app starts,
+     * so tests call this again once the app runs (TestVault.reset()).
+     */
+    static synchronized void attach() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            if (h == handler) {
+                return;
+            }
+        }
+        root.addHandler(handler);
     }
 
     static void assertNoLeaks() {

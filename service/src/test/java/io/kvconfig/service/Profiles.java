@@ -47,4 +47,28 @@ public final class Profiles {
             return List.of(new TestResourceEntry(TestVault.class, Map.of("vault", "none")));
         }
     }
+
+    /**
+     * The extension's Dev Service provides the vault (no test resource, no KEY_VAULT_URL), seeded with the admin
+     * secret that ADMIN_SECRET references.
+     */
+    public static class DevService implements QuarkusTestProfile {
+        public static final String ADMIN = "dev-service-admin-secret-42";
+        public static final java.nio.file.Path ENV_FILE = java.nio.file.Path.of("target", "devservice-test", "settings.env")
+                .toAbsolutePath();
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                java.nio.file.Files.createDirectories(ENV_FILE.getParent());
+                java.nio.file.Files.writeString(ENV_FILE, "# dev service test\nADMIN_SECRET=@kv:admin-secret\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return Map.of("quarkus.kvconfig.devservices.enabled", "true",
+                    "quarkus.kvconfig.devservices.secrets.\"admin-secret\"", ADMIN,
+                    "quarkus.kvconfig.devservices.state-file", ENV_FILE.resolveSibling("state.json").toString(),
+                    "kvconfig.service.env-file", ENV_FILE.toString());
+        }
+    }
 }

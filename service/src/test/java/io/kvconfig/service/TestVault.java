@@ -73,6 +73,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
 
     /** Puts the baseline .env back and clears faults (tests share the app). */
     static void reset() {
+        LeakCheck.attach();
         try {
             Files.writeString(envFile, baseline);
         } catch (IOException e) {
