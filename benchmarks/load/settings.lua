@@ -1,5 +1,5 @@
--- wrk script for the admin API: GET /api/settings, or PUT /api/settings with 5 secret settings
--- (BENCH_METHOD=PUT). The admin token comes from the environment, never from the command line.
+-- wrk script for the admin API: GET /api/settings, PUT /api/settings with 5 secret settings
+-- (BENCH_METHOD=PUT), or with 5 plain settings (BENCH_METHOD=PUT_PLAIN: the .env write alone). The admin token comes from the environment, never from the command line.
 -- ADMIN_SECRET is PUT with its current value, so the run leaves the service's credentials as they were.
 local admin = os.getenv("BENCH_ADMIN_SECRET")
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -8,6 +8,19 @@ wrk.headers["Authorization"] = "Bearer " .. admin
 wrk.headers["Accept"] = "application/json"
 
 local counter = 0
+
+-- BENCH_METHOD=PUT_PLAIN: 5 plain settings, no Key Vault call: the .env write path alone
+if method == "PUT_PLAIN" then
+  wrk.method = "PUT"
+  wrk.headers["Content-Type"] = "application/json"
+  request = function()
+    counter = counter + 1
+    local body = string.format(
+      '{"BENCH_PLAIN_A":"a-%d","BENCH_PLAIN_B":"b-%d","BENCH_PLAIN_C":"c-%d","BENCH_PLAIN_D":"d-%d","BENCH_PLAIN_E":"e-%d"}',
+      counter, counter, counter, counter, counter)
+    return wrk.format(nil, nil, nil, body)
+  end
+end
 
 if method == "PUT" then
   wrk.headers["Content-Type"] = "application/json"
