@@ -13,11 +13,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
-/** With nothing configured, the extension's Dev Service runs the dev vault and the whole flow works on it. */
+/**
+ * With nothing configured, the extension's Dev Service runs the dev vault and the whole flow works on it.
+ * <p>
+ * Named to sort after NoVaultTest: Quarkus orders test profiles by class name, and the Dev Service started here
+ * stays running with its config applied to later apps in the same JVM, even when their profile disables it (seen
+ * with Quarkus 3.33.2), which would give NoVaultTest a vault.
+ */
 @QuarkusTest
 @TestProfile(Profiles.DevService.class)
 @ExtendWith(LeakCheck.class)
-class DevServiceTest {
+class WithDevServiceTest {
 
     static final String TOKEN = LeakCheck.secret("dev-service-github-token-7");
 
