@@ -39,7 +39,10 @@ import org.jboss.logging.Logger;
  * sibling {@code <name>.lock} file across processes; {@link #update(Function)} reads, changes and writes under
  * both locks, so concurrent writers never lose each other's changes.</li>
  * </ul>
- * The file is UTF-8; a missing file reads as an empty document.
+ * The file is UTF-8; a missing file reads as an empty document. A symlinked {@code .env} is written through to its
+ * target (the link stays). Because the write is a rename, the file's directory must be writable: in a container,
+ * mount the directory holding {@code .env}, not the single file (renaming over a bind-mounted file fails with
+ * EBUSY).
  */
 public final class DotEnvFile {
 
@@ -137,9 +140,10 @@ public final class DotEnvFile {
     }
 
     private void writeAtomically(String text) throws IOException {
-        Path dir = path.getParent();
+        Path target = target();
+        Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve(path.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
             try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     lockAttributes())) {
@@ -154,9 +158,9 @@ public final class DotEnvFile {
                 Files.setPosixFilePermissions(tmp, OWNER_ONLY);
             }
             try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("Cannot replace " + path + " atomically on this file system", e);
+                throw new IOException("Cannot replace " + target + " atomically on this file system", e);
             }
             tmp = null;
             fsyncDirectory(dir);
@@ -165,6 +169,11 @@ public final class DotEnvFile {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** The file itself, or a symlink's target (written through, so the link is kept). */
+    private Path target() throws IOException {
+        return Files.isSymbolicLink(path) ? path.toRealPath() : path;
     }
 
     private static void fsyncDirectory(Path dir) {
@@ -177,8 +186,12 @@ public final class DotEnvFile {
     }
 
     /** Temp files left by a writer that crashed; safe to delete while we hold the cross-process lock. */
-    private void removeStaleTempFiles() {
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(path.getParent(), path.getFileName() + ".tmp-*")) {
+    private void removeStaleTempFiles() throws IOException {
+        Path target = target();
+        if (!Files.isDirectory(target.getParent())) {
+            return;
+        }
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(target.getParent(), target.getFileName() + ".tmp-*")) {
             for (Path p : stale) {
                 Files.deleteIfExists(p);
             }

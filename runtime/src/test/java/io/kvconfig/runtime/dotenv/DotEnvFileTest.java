@@ -51,6 +51,21 @@ class DotEnvFileTest {
     }
 
     @Test
+    void aSymlinkedFileIsWrittenThroughToItsTarget() throws IOException {
+        Path realDir = Files.createDirectories(dir.resolve("real"));
+        Path real = realDir.resolve("settings.env");
+        Files.writeString(real, "A=1\n");
+        Path link = dir.resolve(".env");
+        Files.createSymbolicLink(link, real);
+        new DotEnvFile(link).apply(Map.of("B", "2"));
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(real)).isEqualTo("A=1\nB=2\n");
+        try (Stream<Path> files = Files.list(realDir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("settings.env");
+        }
+    }
+
+    @Test
     void updateThatThrowsWritesNothing() throws IOException {
         Path env = dir.resolve(".env");
         Files.writeString(env, "A=1\n");
