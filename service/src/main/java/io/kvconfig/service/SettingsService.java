@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
+import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.kvconfig.runtime.KeyVault;
@@ -32,6 +33,7 @@ import io.kvconfig.runtime.dotenv.DotEnvFormat;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -50,6 +52,7 @@ import io.vertx.core.Context;
  * </ol>
  * Reactive: Key Vault calls are async, file I/O runs on the worker pool; nothing blocks an event-loop thread.
  */
+@Startup
 @ApplicationScoped
 public class SettingsService {
 
@@ -240,10 +243,14 @@ public class SettingsService {
         String credential = credentialDescription();
         List<Uni<Outcome>> unis = new ArrayList<>();
         for (Planned item : items) {
-            Uni<Outcome> stored = Uni.createFrom()
-                    .completionStage(() -> client(item).setSecret(item.secretName(), item.value()).toFuture())
-                    .onFailure(KeyVaultErrors::isTransient).retry()
-                    .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(config.keyVaultRetries())
+            Uni<KeyVaultSecret> call = Uni.createFrom()
+                    .completionStage(() -> client(item).setSecret(item.secretName(), item.value()).toFuture());
+            if (config.keyVaultRetries() > 0) {
+                // the extension's clients have SDK retries off: transient failures are retried here
+                call = call.onFailure(KeyVaultErrors::isTransient).retry()
+                        .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(config.keyVaultRetries());
+            }
+            Uni<Outcome> stored = call
                     .ifNoItem().after(config.keyVaultTimeout()).fail()
                     .map(secret -> new Outcome(item, null))
                     .onFailure().recoverWithItem(e -> new Outcome(item, KeyVaultErrors.describe(e, credential)));
