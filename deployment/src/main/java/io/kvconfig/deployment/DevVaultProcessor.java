@@ -3,6 +3,7 @@ package io.kvconfig.deployment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -12,6 +13,7 @@ import io.kvconfig.runtime.config.KvConfigDevServicesConfig;
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
 import io.quarkus.deployment.IsNormal;
 import io.quarkus.deployment.annotations.BuildStep;
+import io.quarkus.deployment.builditem.DevServicesRegistryBuildItem;
 import io.quarkus.deployment.builditem.DevServicesResultBuildItem;
 import io.quarkus.deployment.dev.devservices.DevServicesConfig;
 
@@ -30,17 +32,24 @@ class DevVaultProcessor {
     static final String INFO_RESOURCE_GROUP = "kvconfig.dev-vault.resource-group";
     static final String INFO_VAULT_NAME = "kvconfig.dev-vault.vault-name";
 
-    @BuildStep(onlyIfNot = IsNormal.class, onlyIf = DevServicesConfig.Enabled.class)
-    DevServicesResultBuildItem devVault(KvConfigDevServicesConfig config) {
-        if (!config.enabled()) {
-            LOG.debug("Dev Services for Azure Key Vault disabled (quarkus.kvconfig.devservices.enabled=false)");
-            return null;
-        }
-        if (vaultConfigured()) {
-            LOG.debug("Dev Services for Azure Key Vault not started: a vault is configured");
-            return null;
-        }
-        if (!ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.enabled", Boolean.class).orElse(true)) {
+    static final String SERVICE_NAME = "kvconfig-dev-vault";
+
+    /**
+     * Runs on every (re)build in dev and test mode, also with Dev Services off: a dev vault that an earlier app of
+     * this JVM started (another {@code @QuarkusTest} profile, or the previous dev-mode build) must be stopped when
+     * this app does not want it. Quarkus restarts an owned service whose config changed, and drops owned services
+     * of the same application that are no longer requested, but a service registered by an earlier application
+     * instance (a previous test profile) stays registered, and its config is handed to every later app of the
+     * launch mode, vault URL included.
+     */
+    @BuildStep(onlyIfNot = IsNormal.class)
+    DevServicesResultBuildItem devVault(KvConfigDevServicesConfig config, DevServicesConfig devServices,
+            Optional<DevServicesRegistryBuildItem> registry) {
+        String reason = notWantedBecause(config, devServices);
+        if (reason != null) {
+            LOG.debugf("Dev Services for Azure Key Vault not started: %s", reason);
+            // stop (and unregister, so its config is no longer provided) a dev vault left by an earlier app
+            registry.ifPresent(r -> r.closeAllRunningServices(KvConfigProcessor.FEATURE, SERVICE_NAME));
             return null;
         }
         Path stateFile = Path.of(config.stateFile()).toAbsolutePath();
@@ -67,7 +76,7 @@ class DevVaultProcessor {
 
         return DevServicesResultBuildItem.owned()
                 .feature(KvConfigProcessor.FEATURE)
-                .serviceName("kvconfig-dev-vault")
+                .serviceName(SERVICE_NAME)
                 .description("Azure Key Vault dev vault (in-process)")
                 .serviceConfig(config)
                 .startable(() -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed, defaultAction))
@@ -75,11 +84,27 @@ class DevVaultProcessor {
                 .build();
     }
 
+    /** Why this app must not get the dev vault, or null when it should. */
+    static String notWantedBecause(KvConfigDevServicesConfig config, DevServicesConfig devServices) {
+        if (!devServices.enabled()) {
+            return "Dev Services are disabled (quarkus.devservices.enabled=false)";
+        }
+        if (!config.enabled()) {
+            return "disabled (quarkus.kvconfig.devservices.enabled=false)";
+        }
+        if (!ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.enabled", Boolean.class).orElse(true)) {
+            return "the extension is disabled (quarkus.kvconfig.enabled=false)";
+        }
+        if (vaultConfigured()) {
+            return "a vault is configured";
+        }
+        return null;
+    }
+
     /** A vault set anywhere the app would see it: config (incl. Quarkus's .env reading) or the bash-format .env. */
     static boolean vaultConfigured() {
         var config = ConfigProvider.getConfig();
-        if (nonBlank(config.getOptionalValue(URL, String.class).orElse(null))
-                || nonBlank(config.getOptionalValue(URL_FALLBACK, String.class).orElse(null))) {
+        if (configuredByApp(config.getConfigValue(URL)) || configuredByApp(config.getConfigValue(URL_FALLBACK))) {
             return true;
         }
         try {
@@ -88,6 +113,12 @@ class DevVaultProcessor {
         } catch (RuntimeException e) {
             return false; // an unreadable .env is reported by the config source at startup
         }
+    }
+
+    /** Set, and not by a Dev Services config source (a running dev vault's own URL is not "a vault configured"). */
+    private static boolean configuredByApp(org.eclipse.microprofile.config.ConfigValue value) {
+        String source = value.getSourceName();
+        return nonBlank(value.getValue()) && (source == null || !source.startsWith("DevServices"));
     }
 
     private static boolean nonBlank(String s) {

@@ -35,24 +35,24 @@ final class DevVaultStartable implements Startable {
             return;
         }
         try {
-            DevVault v = DevVault.builder()
+            DevVault.Builder b = DevVault.builder()
                     .httpsPort(0)
                     .tokenPort(0)
                     .publicIp(publicIp)
                     .stateFile(stateFile)
                     .trustStoreDir(trustStoreDir)
-                    .defaultAction(defaultAction)
-                    .build()
-                    .start();
-            seed.forEach(v::setSecret);
-            vault = v;
+                    .defaultAction(defaultAction);
+            // seeded only when the state file does not hold the name yet: a value changed (or deleted) since, e.g.
+            // through the service's API, survives restarts instead of being reset to the seed
+            seed.forEach(b::secret);
+            vault = b.build().start();
         } catch (Exception e) {
             throw new IllegalStateException("Could not start the Key Vault dev vault: " + e.getMessage(), e);
         }
         Thread hook = new Thread(this::closeQuietly, "kvconfig-dev-vault-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         shutdownHook = hook;
-        LOG.infof("Dev Services for Azure Key Vault started the dev vault at %s (state: %s, %d seeded secret(s))",
+        LOG.infof("Dev Services for Azure Key Vault started the dev vault at %s (state: %s, %d seed secret(s), set when absent)",
                 vault.vaultUrl(), stateFile, seed.size());
     }
 

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.quarkus.test.QuarkusDevModeTest;
 
 /**
- * Dev mode on the Dev Service: a {@code @kv:} reference added while the app runs resolves after the reload, and a
- * secret written to the dev vault before the restart (not seeded from config) is still there after it: the state
- * file carries the dev vault across the restart.
+ * Dev mode on the Dev Service: a {@code @kv:} reference added while the app runs resolves after the reload, a
+ * secret written to the dev vault before the restart (not seeded from config) is still there after it (the state
+ * file carries the dev vault across the restart), and a seeded secret changed at runtime keeps its new value: the
+ * seed does not overwrite what the state file holds.
  */
 class DevModeReloadTest {
 
@@ -35,8 +36,9 @@ class DevModeReloadTest {
     @Test
     void newReferenceResolvesAfterReloadAndStateSurvives() {
         when().get("/kv/one").then().statusCode(200).body(is("dev-one-value"));
-        // the app writes a secret at runtime (as the service's write_env does)
+        // the app writes secrets at runtime (as the service's write_env does): a new one, and a seeded one
         when().post("/kv/write/dev-written/written-at-runtime").then().statusCode(200);
+        when().post("/kv/write/dev-one/dev-one-changed-at-runtime").then().statusCode(200);
 
         // a new seed changes the Dev Service config, so the dev vault restarts; a new reference appears
         TEST.modifyResourceFile("application.properties", s -> s
@@ -46,6 +48,7 @@ class DevModeReloadTest {
 
         when().get("/kv/two").then().statusCode(200).body(is("dev-two-value"));
         when().get("/kv/written").then().statusCode(200).body(is("written-at-runtime"));
-        when().get("/kv/one").then().statusCode(200).body(is("dev-one-value"));
+        // still seeded with dev-one-value, but the state file holds dev-one: the runtime change wins
+        when().get("/kv/one").then().statusCode(200).body(is("dev-one-changed-at-runtime"));
     }
 }

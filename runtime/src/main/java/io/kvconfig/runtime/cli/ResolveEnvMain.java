@@ -26,6 +26,7 @@ import io.kvconfig.runtime.resolve.FirewallHook;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.ResolutionFailure;
 import io.kvconfig.runtime.resolve.SecretResolver;
+import io.kvconfig.runtime.resolve.SummaryLine;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 
@@ -109,6 +110,7 @@ public final class ResolveEnvMain {
             return write(output, Map.of(), unsets, err) ? 0 : 2;
         }
 
+        long started = System.nanoTime();
         Function<String, Optional<String>> lookup = KeyVaultSettings.envLookup(env, sys);
         KeyVaultSettings settings;
         FirewallSettings firewall;
@@ -151,9 +153,7 @@ public final class ResolveEnvMain {
             }
         });
         for (ResolutionFailure s : resolution.skipped()) {
-            err.println(TAG + s.property() + ": optional secret '" + s.secretName() + "' not found in " + s.vaultUrl()
-                    + "; the variable is unset");
-            unsets.add(s.property());
+            unsets.add(s.property()); // named in the summary line
         }
         if (!failures.isEmpty()) {
             Resolution.Stats st = resolution.stats();
@@ -172,9 +172,14 @@ public final class ResolveEnvMain {
         if (!write(output, values, unsets, err)) {
             return 2;
         }
-        err.println(TAG + "resolved " + values.size() + " environment variable" + (values.size() == 1 ? "" : "s")
-                + " from Key Vault (" + resolution.stats().distinctSecrets() + " secrets, "
-                + resolution.stats().requestsSent() + " requests, " + resolution.stats().elapsedMillis() + " ms)");
+        // the one summary line, in the extension's words: references resolved (or optional and left unset)
+        List<String> notes = new ArrayList<>();
+        String optionalMissing = SummaryLine.optionalMissing(resolution.skipped());
+        if (optionalMissing != null) {
+            notes.add(optionalMissing);
+        }
+        err.println(TAG + SummaryLine.of(values.size() + resolution.skipped().size(), resolution.stats().distinctSecrets(),
+                (System.nanoTime() - started) / 1_000_000, resolution.stats(), notes));
         return 0;
     }
 
@@ -196,8 +201,9 @@ public final class ResolveEnvMain {
 
     /**
      * One-line log output on stderr. The JBoss log manager (in the app's lib/boot) must be installed before the
-     * JDK HTTP client asks for a System.Logger, or it prints a warning; our resolver's summary is printed by this
-     * class instead, so its logger only reports warnings.
+     * JDK HTTP client asks for a System.Logger, or it prints a warning. The resolver logs its own figures at DEBUG
+     * only; this class prints the one summary line (the extension's words), so the resolver's logger is kept to
+     * warnings here.
      */
     static void configureLogging(PrintStream err) {
         boolean jboss = ResolveEnvMain.class.getClassLoader().getResource("org/jboss/logmanager/LogManager.class") != null;

@@ -26,7 +26,8 @@ public interface KvConfigDevServicesConfig {
 
     /**
      * Secrets seeded into the dev vault at start, by secret name (dev and test only; never used in a
-     * production build). Existing values in the state file are overwritten by these.
+     * production build). A name the state file already holds (set or deleted since, e.g. through the API) keeps its
+     * value: seeds fill in missing names only.
      */
     @ConfigDocMapKey("secret-name")
     Map<String, String> secrets();

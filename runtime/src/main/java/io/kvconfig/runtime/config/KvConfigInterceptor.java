@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.smallrye.config.ConfigSourceInterceptor;
@@ -132,13 +133,18 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
 
     /**
      * SmallRye lists an environment variable (or bash {@code .env} entry) such as {@code GITHUB_TOKEN} also under the
-     * dotted name it matches ({@code github.token}); count such aliases once, under the name as written (lookups by
-     * either name resolve by reference anyway, and the dotted form is registered as a secret key too).
+     * dotted name it matches ({@code github.token}): names that denote the same property (the same environment-variable
+     * form, SmallRye's rule) holding the same reference are ONE reference, counted once in the batch, its error and its
+     * startup line. The name kept is the one as written in the source: the environment-variable spelling when there is
+     * one (that is the spelling SmallRye derives the dotted alias from), else the first listed. "The same reference"
+     * compares the parsed reference, so spellings of one reference that differ only in surrounding blanks (a CRLF
+     * line, a trailing space) collapse too; lookups by either name resolve by reference, and the dotted form is
+     * registered as a secret key as well.
      */
     static Map<String, String> withoutAliases(Map<String, String> references) {
-        Map<String, String> chosen = new LinkedHashMap<>(); // env form -> name
+        Map<List<Object>, String> chosen = new LinkedHashMap<>(); // (env form, reference) -> name
         for (Map.Entry<String, String> e : references.entrySet()) {
-            String key = envForm(e.getKey()) + "=" + e.getValue();
+            List<Object> key = List.of(envForm(e.getKey()), referenceKey(e.getValue()));
             String current = chosen.get(key);
             if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
                 chosen.put(key, e.getKey());
@@ -149,6 +155,15 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
             out.put(name, references.get(name));
         }
         return out;
+    }
+
+    /** The parsed reference, or the stripped text of a malformed one (reported once, by the batch). */
+    private static Object referenceKey(String raw) {
+        try {
+            return SecretReferenceParser.parse(raw);
+        } catch (InvalidReferenceException e) {
+            return raw.strip();
+        }
     }
 
     /** {@code a.b} for every {@code a.b[0]}-style name: SmallRye/YAML also expose such a list as one joined value. */

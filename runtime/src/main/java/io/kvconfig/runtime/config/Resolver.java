@@ -22,11 +22,17 @@ final class Resolver {
     }
 
     /**
+     * A resolved batch: by property, the value or empty for a missing optional secret; and the resolver's figures
+     * (requests sent, fetch time) for the extension's one startup line.
+     */
+    record Outcome(Map<String, Optional<String>> values, Resolution.Stats stats) {
+    }
+
+    /**
      * @param rawValues property -> {@code @kv:} text (malformed ones are reported in the same aggregated error)
-     * @return by property: the value, or empty for a missing optional secret
      * @throws io.kvconfig.runtime.resolve.ResolutionFailedException listing every failed reference, never a value
      */
-    static Map<String, Optional<String>> resolve(KeyVaultSettings settings, Function<String, Optional<String>> lookup,
+    static Outcome resolve(KeyVaultSettings settings, Function<String, Optional<String>> lookup,
             Map<String, String> rawValues) {
         KeyVaultClients clients = KvConfigRuntime.clients(settings);
         Resolution resolution = new SecretResolver(clients, settings, firewallHook(lookup, clients)).resolveValues(rawValues)
@@ -35,7 +41,7 @@ final class Resolver {
         for (String property : rawValues.keySet()) {
             out.put(property, Optional.ofNullable(resolution.values().get(property)));
         }
-        return out;
+        return new Outcome(out, resolution.stats());
     }
 
     /** Allowlisting runs only when a resource group is configured (quarkus.kvconfig.firewall.resource-group / KEY_VAULT_RG). */

@@ -356,12 +356,13 @@ public final class SecretResolver {
             }
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), requests.get(), elapsed);
+            // DEBUG only: each caller prints its own one summary line (the extension's startup line, the CLI's)
             for (ResolutionFailure s : skipped) {
-                LOG.infof("Optional Key Vault reference in '%s': secret '%s' not found, property left unset", s.property(),
+                LOG.debugf("Optional Key Vault reference in '%s': secret '%s' not found, property left unset", s.property(),
                         s.secretName());
             }
             if (failures.isEmpty()) {
-                LOG.infof("Resolved %d Key Vault reference%s (%d secret%s, %d request%s) in %d ms",
+                LOG.debugf("Resolved %d Key Vault reference%s (%d secret%s, %d request%s) in %d ms",
                         stats.references(), stats.references() == 1 ? "" : "s",
                         stats.distinctSecrets(), stats.distinctSecrets() == 1 ? "" : "s",
                         stats.requestsSent(), stats.requestsSent() == 1 ? "" : "s", elapsed);
