@@ -305,10 +305,12 @@ public final class StartupBench {
             }
             if (extLine == null && isExtensionLine(line)) {
                 extLine = line;
-                resolution = resolutionMs(line);
+                Matcher in = RESOLVED_IN.matcher(line);
+                resolution = in.find() ? Double.valueOf(in.group(1)) : resolutionMs(line);
             }
-            if (fetch == null && FETCH_LINE.matcher(line).find()) {
-                fetch = resolutionMs(line);
+            Matcher f = FETCH_LINE.matcher(line);
+            if (fetch == null && f.find()) {
+                fetch = Double.parseDouble(f.group(1));
             }
         }
         if (error != null) {
@@ -328,8 +330,11 @@ public final class StartupBench {
         return Pattern.compile(pattern).matcher(line).find() && MS.matcher(line).find();
     }
 
-    /** The resolver's own line, "Resolved N Key Vault references (M secrets, R requests) in T ms": fetching only. */
-    static final Pattern FETCH_LINE = Pattern.compile("Resolved \\d+ Key Vault references?.* in \\d+ ms");
+    /** The whole-phase figure T of the extension's line (the line now ends with the fetch figure). */
+    static final Pattern RESOLVED_IN = Pattern.compile("Key Vault: resolved \\d+ references? to \\d+ secrets? in (\\d+(?:\\.\\d+)?) ms");
+
+    /** The resolver's figure F carried by the extension's line, "... in T ms (fetch F ms, R requests)": fetching only. */
+    static final Pattern FETCH_LINE = Pattern.compile("Key Vault: resolved \\d+ references?.* \\(fetch (\\d+(?:\\.\\d+)?) ms, \\d+ requests?\\)");
 
     static Double resolutionMs(String line) {
         Matcher m = MS.matcher(line);
