@@ -2,7 +2,10 @@ package io.kvconfig.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.util.Optional;
+
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -10,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.kvconfig.deployment.testsupport.TestVaults;
 import io.kvconfig.deployment.testsupport.Vault;
+import io.kvconfig.runtime.KeyVault;
 import io.quarkus.test.QuarkusUnitTest;
 
 /**
@@ -18,17 +22,36 @@ import io.quarkus.test.QuarkusUnitTest;
  * {@code KVTEST_OPTIONAL=@kv?:env-missing}, {@code KVTEST_PLAIN=plain-env-value}, and the working directory
  * {@code src/test/env-workdir} holding the {@code .env}. Real environment variables (not a stand-in source) are the
  * point: SmallRye's EnvConfigSource name matching is what makes {@code github.token} find {@code GITHUB_TOKEN}.
+ * <p>
+ * The same execution sets {@code IDENTITY_ENDPOINT}/{@code IDENTITY_HEADER} (App Service managed identity) to this
+ * test's dev vault token endpoint, and the app gets no {@code quarkus.kvconfig.credential.*} setting: the extension
+ * authenticates with the real {@code DefaultAzureCredential}, exactly as in Azure.
  */
 class EnvAndDotEnvReferencesTest {
 
     static final Vault VAULT = TestVaults.shared("env", b -> b
+            .tokenPort(URI.create(System.getenv("IDENTITY_ENDPOINT")).getPort())
+            .identityHeader(System.getenv("IDENTITY_HEADER"))
             .secret("env-github-token", "env-github-token-value")
             .secret("dotenv-bot-password", "dotenv-bot-password-value")
             .secret("dotenv-admin-secret", "dotenv-admin-secret-value"));
 
     @RegisterExtension
-    static final QuarkusUnitTest TEST = TestVaults.pointAt(new QuarkusUnitTest(), VAULT)
+    static final QuarkusUnitTest TEST = withoutCredentialSettings(new QuarkusUnitTest())
             .withApplicationRoot(jar -> jar.addClasses(EnvAndDotEnvReferencesTest.class, TestVaults.class, Vault.class));
+
+    /** Everything the Dev Service would give but the credential settings: DefaultAzureCredential reads the env. */
+    static QuarkusUnitTest withoutCredentialSettings(QuarkusUnitTest test) {
+        TestVaults.appConfig(VAULT).forEach((k, v) -> {
+            if (!k.startsWith("quarkus.kvconfig.credential.")) {
+                test.overrideConfigKey(k, v);
+            }
+        });
+        return test;
+    }
+
+    @Inject
+    KeyVault keyVault;
 
     @ConfigProperty(name = "GITHUB_TOKEN")
     String githubTokenEnvName;
@@ -66,6 +89,13 @@ class EnvAndDotEnvReferencesTest {
         assertThat(adminSecret).isEqualTo("dotenv-admin-secret-value");
         assertThat(dotEnvOptional).isEmpty();
         assertThat(dotEnvPlain).isEqualTo("a plain value with spaces");
+    }
+
+    @Test
+    void authenticatesWithTheRealDefaultAzureCredential() {
+        assertThat(keyVault.settings().identityEndpoint()).isEmpty();
+        assertThat(keyVault.clients().credentialDescription()).startsWith("DefaultAzureCredential");
+        assertThat(VAULT.count("Token")).as("tokens from the managed identity endpoint, through MSAL").isEqualTo(1);
     }
 
     @Test
