@@ -4,10 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
+
+import io.kvconfig.runtime.firewall.DataPlaneProbe;
+import io.kvconfig.service.firewall.FirewallRefusedException;
 
 /**
  * Turns a Key Vault call's failure into words and a kind, without the exception's message (which may quote a
@@ -42,6 +48,15 @@ final class KeyVaultErrors {
         if (auth != null && ((ClientAuthenticationException) auth).getResponse() == null) {
             return new Described(Kind.REJECTED, "authentication failed: could not get a token with " + credential);
         }
+        Throwable notFixed = find(e, FirewallRefusedException.class);
+        if (notFixed != null) {
+            return new Described(Kind.REJECTED, firewallRefusal(e) + "; allowlisting could not fix it: "
+                    + ((FirewallRefusedException) notFixed).allowlistingError());
+        }
+        if (DataPlaneProbe.isFirewallRefusal(e)) {
+            return new Described(Kind.REJECTED, firewallRefusal(e) + "; allow this address in the vault's networking "
+                    + "settings, or set KEY_VAULT_RG so the service allowlists it");
+        }
         Integer status = status(e);
         if (status != null) {
             return switch (status) {
@@ -60,6 +75,29 @@ final class KeyVaultErrors {
             return new Described(Kind.UNAVAILABLE, "Key Vault unreachable (" + connection.getClass().getSimpleName() + ")");
         }
         return new Described(Kind.REJECTED, "failed (" + e.getClass().getSimpleName() + ")");
+    }
+
+    private static final Pattern CLIENT_ADDRESS = Pattern.compile("Client address: ([0-9a-fA-F.:]+)");
+
+    /** "blocked by the Key Vault firewall (HTTP 403 ForbiddenByFirewall, client address 203.0.113.10)". */
+    static String firewallRefusal(Throwable e) {
+        String code = "ForbiddenByFirewall";
+        String address = null;
+        Throwable http = find(e, HttpResponseException.class);
+        if (http != null) {
+            // the 403's own text: Key Vault names the error code and the address it saw, never a secret
+            String text = String.valueOf(http.getMessage());
+            if (text.toLowerCase(Locale.ROOT).contains("forbiddenbyconnection")
+                    || text.toLowerCase(Locale.ROOT).contains("public network access is disabled")) {
+                code = "ForbiddenByConnection";
+            }
+            Matcher m = CLIENT_ADDRESS.matcher(text);
+            if (m.find()) {
+                address = m.group(1);
+            }
+        }
+        return "blocked by the Key Vault firewall (HTTP 403 " + code
+                + (address != null ? ", client address " + address : "") + ")";
     }
 
     static Integer status(Throwable e) {

@@ -14,8 +14,10 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.azure.core.exception.ResourceNotFoundException;
+import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 
 import io.kvconfig.runtime.KeyVault;
+import io.kvconfig.service.firewall.FirewallService;
 import io.smallrye.mutiny.Uni;
 
 @Path("/api/keyvault")
@@ -29,6 +31,9 @@ public class KeyVaultResource {
 
     @Inject
     KeyVault keyVault;
+
+    @Inject
+    FirewallService firewall;
 
     @GET
     @Path("/status")
@@ -44,8 +49,10 @@ public class KeyVaultResource {
         }
         String url = keyVault.vaultUrl().orElse(null);
         String credential = keyVault.clients().credentialDescription();
-        return Uni.createFrom().completionStage(() -> keyVault.secrets().getSecret(PROBE_SECRET).toFuture())
-                .ifNoItem().after(Duration.ofSeconds(15)).fail()
+        Uni<KeyVaultSecret> probe = Uni.createFrom().completionStage(() -> keyVault.secrets().getSecret(PROBE_SECRET).toFuture())
+                .ifNoItem().after(Duration.ofSeconds(15)).fail();
+        // a firewall refusal runs allowlisting once, then the probe once more (the timeout is per probe)
+        return firewall.withAllowlisting(() -> probe)
                 .map(found -> new Dtos.KeyVaultStatus(true, url, true, null, credential, references))
                 .onFailure().recoverWithItem(e -> {
                     if (e instanceof ResourceNotFoundException || Integer.valueOf(404).equals(KeyVaultErrors.status(e))) {

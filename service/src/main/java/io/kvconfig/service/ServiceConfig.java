@@ -46,7 +46,11 @@ public interface ServiceConfig {
     @WithDefault("25000")
     int maxValueBytes();
 
-    /** Overall time allowed for the Key Vault writes of one request. */
+    /**
+     * Time allowed for one key's Key Vault write, retries included. When the firewall refuses the write, the one
+     * allowlisting run that follows is bounded by its own {@code quarkus.kvconfig.firewall.propagation-timeout}, and
+     * the single retry after it gets this time again.
+     */
     @WithDefault("30S")
     Duration keyVaultTimeout();
 

@@ -31,8 +31,11 @@ public class SettingsResource {
     SettingsService settings;
 
     @GET
-    @Operation(summary = "List settings", description = "Every known setting present in .env or the environment. "
-            + "A secret setting's value is never returned (null); a Key Vault reference is shown.")
+    @Operation(summary = "List settings", description = "Every setting of .env, and every known setting (secret keys "
+            + "and kvconfig.service.known-keys) present in any config source: .env, the environment, system properties "
+            + "or application config. Each with the source its winning value comes from (env-file, environment, "
+            + "system-property, application-config) and its @kv: reference as written; a secret setting's value is "
+            + "never returned (null).")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.Settings.class)))
     @APIResponse(responseCode = "401", description = "Missing or wrong bearer token")
     @APIResponse(responseCode = "503", description = "ADMIN_SECRET is not set")

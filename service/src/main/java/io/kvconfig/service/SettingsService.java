@@ -33,6 +33,7 @@ import io.kvconfig.runtime.dotenv.DotEnvFormat;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.service.firewall.FirewallService;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -63,6 +64,9 @@ public class SettingsService {
 
     @Inject
     KeyVault keyVault;
+
+    @Inject
+    FirewallService firewall;
 
     @Inject
     ObjectMapper mapper;
@@ -137,29 +141,22 @@ public class SettingsService {
 
     public Uni<Dtos.Settings> list() {
         return blocking(() -> {
-            DotEnvDocument doc = file.read();
-            Map<String, String> fromFile = doc.values();
+            Map<String, String> fromFile = file.read().values();
             Set<String> keys = new LinkedHashSet<>(fromFile.keySet());
-            for (String key : secretKeys) {
-                if (System.getenv(key) != null) {
-                    keys.add(key);
-                }
-            }
-            for (String key : config.knownKeys()) {
-                if (System.getenv(key) != null) {
-                    keys.add(key);
-                }
-            }
+            keys.addAll(secretKeys);
+            keys.addAll(config.knownKeys());
+            SettingSources sources = SettingSources.current(file.path());
             List<Dtos.Setting> settings = new ArrayList<>();
             for (String key : keys) {
-                // the environment wins over .env at runtime, as in Quarkus
-                String env = System.getenv(key);
-                String value = env != null ? env : fromFile.get(key);
-                String source = env != null ? "environment" : "env-file";
-                boolean reference = SecretReferenceParser.isReference(value);
+                Optional<SettingSources.Raw> found = sources.lookup(key, fromFile);
+                if (found.isEmpty()) {
+                    continue;
+                }
+                String raw = found.get().value();
+                boolean reference = SecretReferenceParser.isReference(raw);
                 boolean secret = secretKeys.contains(key) || reference;
-                settings.add(new Dtos.Setting(key, secret, reference ? value.strip() : null,
-                        secret || reference ? null : value, source));
+                settings.add(new Dtos.Setting(key, secret, reference ? raw.strip() : null, secret ? null : raw,
+                        found.get().source()));
             }
             return new Dtos.Settings(file.path().toString(), settings);
         });
@@ -250,8 +247,9 @@ public class SettingsService {
                 call = call.onFailure(KeyVaultErrors::isTransient).retry()
                         .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(config.keyVaultRetries());
             }
-            Uni<Outcome> stored = call
-                    .ifNoItem().after(config.keyVaultTimeout()).fail()
+            Uni<KeyVaultSecret> timed = call.ifNoItem().after(config.keyVaultTimeout()).fail();
+            // a firewall refusal runs allowlisting once, then the write once more; else the failure is described
+            Uni<Outcome> stored = firewall.withAllowlisting(item.vaultUrl(), () -> timed)
                     .map(secret -> new Outcome(item, null))
                     .onFailure().recoverWithItem(e -> new Outcome(item, KeyVaultErrors.describe(e, credential)));
             unis.add(stored);

@@ -40,7 +40,7 @@ public final class LeakCheck implements AfterAllCallback {
         BODIES.add(body);
     }
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (installed) {
             return;
         }
@@ -87,7 +87,7 @@ public final class LeakCheck implements AfterAllCallback {
      * (Re)attaches the capturing handler to the root logger: Quarkus replaces the root handlers when the app starts,
      * so tests call this again once the app runs (TestVault.reset()).
      */
-    static synchronized void attach() {
+    public static synchronized void attach() {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
             if (h == handler) {

@@ -32,6 +32,23 @@ public final class Profiles {
         }
     }
 
+    /**
+     * The service on a dev vault with extra application config ({@code listing-settings.yaml} through
+     * {@code quarkus.config.locations}): settings that are set there and not in {@code .env}.
+     */
+    public static class Listing implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.config.locations", "listing-settings.yaml",
+                    "kvconfig.service.known-keys", "KEY_VAULT_URL,KEY_VAULT_RG,KEY_VAULT_NAME,FEATURE_FLAG");
+        }
+    }
+
     /** A vault but no ADMIN_SECRET: the admin API answers 503. */
     public static class NoAdminSecret implements QuarkusTestProfile {
         @Override

@@ -61,7 +61,7 @@ class RestartIT {
         Files.writeString(env, "# service settings\nKEY_VAULT_URL=" + vault.vaultUrl() + "\n"
                 + "ADMIN_SECRET=@kv:admin-secret\n\n# plain\nGREETING='hello world'\n");
 
-        int port = startService(work);
+        int port = startService(work, Map.of());
         given().port(port).header("Authorization", "Bearer " + OLD_ADMIN).contentType("application/json")
                 .body("{\"ADMIN_SECRET\":" + Api.q(NEW_ADMIN) + ",\"GITHUB_TOKEN\":" + Api.q(GITHUB) + ",\"GREETING\":\"hi\"}")
                 .put("/api/settings").then().statusCode(200).body("restartRequired", equalTo(true))
@@ -83,10 +83,19 @@ class RestartIT {
                 .isEqualTo("@kv:admin-secret|@kv:github-token|hi");
         assertThat(DotEnvFormat.parse(text).get("GREETING")).contains("hi");
 
-        port = startService(work);
-        given().port(port).header("Authorization", "Bearer " + NEW_ADMIN).get("/api/settings").then().statusCode(200)
+        // a secret setting referenced only in the environment is listed too, with its source
+        port = startService(work, Map.of("AZURE_OPENAI_API_KEY", "@kv:github-token"));
+        String listed = given().port(port).header("Authorization", "Bearer " + NEW_ADMIN).get("/api/settings").then()
+                .statusCode(200)
                 .body("settings.find { it.key == 'GITHUB_TOKEN' }.reference", equalTo("@kv:github-token"))
-                .body("settings.find { it.key == 'GITHUB_TOKEN' }.value", equalTo(null));
+                .body("settings.find { it.key == 'GITHUB_TOKEN' }.value", equalTo(null))
+                .body("settings.find { it.key == 'GITHUB_TOKEN' }.source", equalTo("env-file"))
+                .body("settings.find { it.key == 'AZURE_OPENAI_API_KEY' }.reference", equalTo("@kv:github-token"))
+                .body("settings.find { it.key == 'AZURE_OPENAI_API_KEY' }.secret", equalTo(true))
+                .body("settings.find { it.key == 'AZURE_OPENAI_API_KEY' }.value", equalTo(null))
+                .body("settings.find { it.key == 'AZURE_OPENAI_API_KEY' }.source", equalTo("environment"))
+                .extract().asString();
+        assertThat(listed).doesNotContain(GITHUB).doesNotContain(NEW_ADMIN);
         given().port(port).header("Authorization", "Bearer " + OLD_ADMIN).get("/api/settings").then().statusCode(401);
         given().port(port).header("Authorization", "Bearer " + NEW_ADMIN).get("/api/keyvault/status").then()
                 .statusCode(200).body("reachable", equalTo(true));
@@ -98,7 +107,7 @@ class RestartIT {
         assertThat(output.toString()).contains("Key Vault");
     }
 
-    private int startService(Path work) throws Exception {
+    private int startService(Path work, Map<String, String> extraEnv) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -113,6 +122,7 @@ class RestartIT {
         e.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE", vault.trustStorePath().toString());
         e.put("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD", vault.trustStorePassword());
         e.put("QUARKUS_KVCONFIG_CHALLENGE_RESOURCE_VERIFICATION", "false");
+        e.putAll(extraEnv);
         process = pb.start();
         Thread reader = new Thread(() -> {
             try {

@@ -175,6 +175,34 @@ class WriteEnvFlowTest {
     }
 
     @Test
+    void withoutAllowlistingAFirewallRefusalPassesThroughNamingTheFirewall() {
+        // this profile has no KEY_VAULT_RG: the firewall guard around the service's Key Vault calls is a pass-through
+        byte[] before = envBytes();
+        TestVault.vault.firewall().defaultAction("Deny");
+        try {
+            Response r = put("{\"GITHUB_TOKEN\":" + q(GITHUB) + ",\"LOG_FORMAT\":\"x\"}");
+            r.then().statusCode(502)
+                    .body("notStored[0].key", equalTo("GITHUB_TOKEN"))
+                    .body("notStored[0].reason", containsString("blocked by the Key Vault firewall (HTTP 403 ForbiddenByFirewall"))
+                    .body("notStored[0].reason", containsString("client address " + TestVault.vault.publicIp()))
+                    .body("notStored[0].reason", containsString("KEY_VAULT_RG"));
+            assertThat(envBytes()).isEqualTo(before);
+            assertThat(r.asString()).doesNotContain(GITHUB);
+            admin().get("/api/keyvault/status").then().statusCode(200)
+                    .body("reachable", equalTo(false))
+                    .body("error", containsString("blocked by the Key Vault firewall"));
+            // refused once each, not retried, and no allowlisting (no Resource Manager call, no IP echo)
+            assertThat(TestVault.vault.journal().count("ForbiddenByFirewall")).isEqualTo(2);
+            assertThat(TestVault.vault.journal().count("SetSecret")).isEqualTo(1);
+            assertThat(TestVault.vault.journal().count("VaultGet")).isZero();
+            assertThat(TestVault.vault.journal().count("VaultPatch")).isZero();
+            assertThat(TestVault.vault.journal().count("IpEcho")).isZero();
+        } finally {
+            TestVault.vault.firewall().defaultAction("Allow");
+        }
+    }
+
+    @Test
     void oneTransientFailureIsRetried() {
         TestVault.vault.faults().failNext(1, 503);
         put("{\"GITHUB_TOKEN\":" + q(GITHUB) + "}").then().statusCode(200);

@@ -38,6 +38,7 @@ public class FirewallService {
     KeyVault keyVault;
 
     private volatile FirewallAllowlister allowlister;
+    private volatile Boolean configured;
 
     /** The firewall settings as the extension reads them ({@code quarkus.kvconfig.firewall.*}, KEY_VAULT_RG ...). */
     public FirewallSettings settings() {
@@ -89,22 +90,60 @@ public class FirewallService {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
+    /** True when the default vault is configured and allowlisting is on (read once: config does not change). */
+    public boolean allowlistingConfigured() {
+        Boolean on = configured;
+        if (on == null) {
+            on = keyVault.configured() && settings().enabled();
+            configured = on;
+        }
+        return on;
+    }
+
+    /** {@link #withAllowlisting(String, Supplier)} for a call to the default vault. */
+    public <T> Uni<T> withAllowlisting(Supplier<Uni<T>> call) {
+        return withAllowlisting(null, call);
+    }
+
     /**
      * The reactive path for the service's Key Vault calls: when {@code call} fails because the vault firewall
      * refused this machine (ForbiddenByFirewall/ForbiddenByConnection), run allowlisting once (worker thread) and,
-     * if the rule is in place and effective, subscribe to {@code call} again, once. Any other failure passes through.
+     * if the rule is in place and effective, subscribe to {@code call} again, once. If allowlisting cannot help, the
+     * call fails with a {@link FirewallRefusedException} saying why. Any other failure passes through; without
+     * allowlisting configured this is a plain pass-through.
+     *
+     * @param vaultUrl the vault {@code call} talks to; null = the default vault
      */
-    public <T> Uni<T> withAllowlisting(Supplier<Uni<T>> call) {
-        return Uni.createFrom().deferred(() -> call.get())
-                .onFailure(DataPlaneProbe::isFirewallRefusal).recoverWithUni(refusal -> {
-                    Optional<FirewallAllowlister> a = allowlister();
-                    if (a.isEmpty()) {
-                        return Uni.createFrom().failure(refusal);
-                    }
-                    return Uni.createFrom().item(() -> a.get().allowlistAfterRefusal(keyVault.vaultUrl().orElse(null)))
-                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                            .flatMap(retry -> retry ? Uni.createFrom().deferred(() -> call.get()) : Uni.createFrom().<T>failure(refusal));
-                });
+    public <T> Uni<T> withAllowlisting(String vaultUrl, Supplier<Uni<T>> call) {
+        Uni<T> once = Uni.createFrom().deferred(call::get);
+        if (!allowlistingConfigured()) {
+            return once;
+        }
+        String target = vaultUrl != null ? vaultUrl : keyVault.vaultUrl().orElse(null);
+        return once.onFailure(DataPlaneProbe::isFirewallRefusal).recoverWithUni(refusal -> {
+            Optional<FirewallAllowlister> a = allowlister();
+            if (a.isEmpty()) {
+                return Uni.createFrom().failure(refusal);
+            }
+            return Uni.createFrom().item(() -> afterRefusal(a.get(), target))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    .flatMap(notFixed -> notFixed == null ? Uni.createFrom().deferred(call::get)
+                            : Uni.createFrom().<T>failure(new FirewallRefusedException(notFixed, refusal)));
+        });
+    }
+
+    /** Runs allowlisting after a refusal (worker thread): null when the call should be retried, else why not. */
+    private static String afterRefusal(FirewallAllowlister allowlister, String vaultUrl) {
+        if (!allowlister.manages(vaultUrl)) {
+            return "allowlisting manages vault " + allowlister.settings().effectiveVaultName().orElse("?")
+                    + ", not " + vaultUrl;
+        }
+        if (allowlister.allowlistAfterRefusal(vaultUrl)) {
+            return null;
+        }
+        return FirewallStatus.last()
+                .map(r -> r.error() != null ? r.error() : r.message() + " (the rule is not effective yet)")
+                .orElse("allowlisting did not run");
     }
 
     /** Scheduled re-check (worker thread); skipped while the previous one still runs. */

@@ -18,6 +18,14 @@ public final class FirewallProfiles {
         }
     }
 
+    /** Deny vault, its own app and vault: the reactive path through the service's own Key Vault calls. */
+    public static class Reactive implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FirewallTestVault.class));
+        }
+    }
+
     /** Deny vault, scheduled re-check every second. */
     public static class Scheduled implements QuarkusTestProfile {
         @Override

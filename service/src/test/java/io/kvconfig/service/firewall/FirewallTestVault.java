@@ -25,6 +25,7 @@ public class FirewallTestVault implements QuarkusTestResourceLifecycleManager {
 
     static volatile DevVault vault;
     static volatile String downEchoUrl;
+    static volatile Path envFile;
     private String mode = "deny";
 
     @Override
@@ -37,6 +38,7 @@ public class FirewallTestVault implements QuarkusTestResourceLifecycleManager {
         try {
             Path dir = Files.createTempDirectory("kvconfig-firewall-test");
             Path env = dir.resolve("settings.env");
+            envFile = env;
             vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
             vault.setSecret("admin-secret", ADMIN_SECRET);
             vault.setSecret("app-secret", "app-" + ADMIN_SECRET);
