@@ -126,6 +126,8 @@ fi
 
 # ---------------------------------------------------------------- admin API load
 stats() { curl -fsS "$STATS_URL/stats"; }
+# CPU time (user + system) a process has used so far, in ms
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
 stat_of() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p"; }
 
 if $LOAD; then
@@ -170,8 +172,8 @@ EOF
       echo
       echo "One PUT alone (5 secrets): HTTP $PUT_CODE; dev vault requests: \`$ONE_PUT_STATS\`."
       echo
-      echo "| request | connections | requests/s | p50 ms | p90 ms | p99 ms | max ms | requests | non-2xx | vault SetSecret per request |"
-      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      echo "| request | connections | requests/s | p50 ms | p90 ms | p99 ms | max ms | requests | non-2xx | vault SetSecret per request | CPU ms per request: service / dev vault |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     } >"$LOAD_MD"
     for method in GET PUT PUT_PLAIN; do
       if ! $SMOKE; then
@@ -181,9 +183,11 @@ EOF
       for conns in 1 16; do
         threads=$([ "$conns" = 1 ] && echo 1 || echo 2)
         curl -fsS "$STATS_URL/reset" >/dev/null
+        svc_cpu0=$(cpu_ms "$SVC_PID"); vault_cpu0=$(cpu_ms "${PIDS[0]}")
         line=$(BENCH_METHOD=$method timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" \
           --timeout 10s -s "$BENCH/load/settings.lua" "$BASE/api/settings" | tee -a "$WORK/wrk.log" | grep '^BENCH ' || true)
         vs=$(stats)
+        svc_cpu=$(( $(cpu_ms "$SVC_PID") - svc_cpu0 )); vault_cpu=$(( $(cpu_ms "${PIDS[0]}") - vault_cpu0 ))
         if [ -z "$line" ]; then echo "wrk $method c=$conns gave no result" >&2; STATUS=1; continue; fi
         echo "$method c=$conns: $line; dev vault: $vs"
         req=$(echo "$line" | stat_of requests)
@@ -195,16 +199,18 @@ EOF
           PUT) label="PUT /api/settings (5 secrets)" ;;
           PUT_PLAIN) label="PUT /api/settings (5 plain keys: .env write only)" ;;
         esac
-        echo "$line" | awk -v label="$label" -v c="$conns" -v sets="$sets" -v m="$method" '{
+        echo "$line" | awk -v label="$label" -v c="$conns" -v sets="$sets" -v m="$method" -v scpu="$svc_cpu" -v vcpu="$vault_cpu" '{
           for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
           per = (m != "GET" && v["requests"] > 0) ? sprintf("%.2f", sets / v["requests"]) : "–"
-          printf "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d | %d | %s |\n", label, c, v["rps"],
-            v["p50_us"] / 1000, v["p90_us"] / 1000, v["p99_us"] / 1000, v["max_us"] / 1000, v["requests"], v["non2xx"], per
+          n = v["requests"] > 0 ? v["requests"] : 1
+          printf "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d | %d | %s | %.2f / %.2f |\n", label, c, v["rps"],
+            v["p50_us"] / 1000, v["p90_us"] / 1000, v["p99_us"] / 1000, v["max_us"] / 1000, v["requests"], v["non2xx"], per,
+            scpu / n, vcpu / n
         }' >>"$LOAD_MD"
       done
     done
     echo >>"$LOAD_MD"
-    echo "A PUT stores 5 secrets; the last column is the dev vault's SetSecret count over the run divided by the PUTs wrk completed (in-flight requests at the end make it slightly above 5)." >>"$LOAD_MD"
+    echo "A PUT stores 5 secrets; the last column is the dev vault's SetSecret count over the run divided by the PUTs wrk completed (in-flight requests at the end make it slightly above 5). CPU ms per request: user + system CPU time the service and the dev vault processes used during the run (from /proc/PID/stat) divided by the completed requests; wrk shares the same 2 cores." >>"$LOAD_MD"
   fi
 fi
 

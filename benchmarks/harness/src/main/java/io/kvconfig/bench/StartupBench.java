@@ -476,7 +476,7 @@ public final class StartupBench {
                 .append("*ready* = process spawn to first HTTP 200 of `GET /ready` (which also checks every reference resolved); ")
                 .append("*started in* = Quarkus's own log figure (from JVM start); ")
                 .append("*resolution* = the extension's startup line `Key Vault: resolved N references to M secrets in T ms` (whole phase: SDK, client, credential, fetches); ")
-                .append("*of which fetching* = the resolver's own line (token, challenge, GETs); ")
+                .append("*of which fetching* = the resolver's figure in the same line, `(fetch F ms, R requests)` (token, challenge, GETs); ")
                 .append("*vault requests* = dev vault journal per start (token / challenge / GetSecret / total).\n\n");
         md.append("| case | parallelism | ready ms | started in ms | resolution ms | of which fetching ms | RSS MB | vault requests (tok/chal/get/total) | failed |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
