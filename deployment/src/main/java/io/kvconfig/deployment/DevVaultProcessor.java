@@ -3,7 +3,6 @@ package io.kvconfig.deployment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -13,9 +12,11 @@ import io.kvconfig.runtime.config.KvConfigDevServicesConfig;
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
 import io.quarkus.deployment.IsNormal;
 import io.quarkus.deployment.annotations.BuildStep;
-import io.quarkus.deployment.builditem.DevServicesRegistryBuildItem;
 import io.quarkus.deployment.builditem.DevServicesResultBuildItem;
+import io.quarkus.deployment.builditem.LaunchModeBuildItem;
+import io.quarkus.deployment.builditem.Startable;
 import io.quarkus.deployment.dev.devservices.DevServicesConfig;
+import io.quarkus.runtime.LaunchMode;
 
 /**
  * Dev Services for Azure Key Vault: in dev and test mode, with no vault configured, start the in-process dev vault
@@ -33,24 +34,60 @@ class DevVaultProcessor {
     static final String INFO_VAULT_NAME = "kvconfig.dev-vault.vault-name";
 
     static final String SERVICE_NAME = "kvconfig-dev-vault";
+    /** serviceConfig of the no-op service: never equal to a real config, so a running dev vault is closed. */
+    private static final String NOT_RUNNING = "not running: ";
+
+    /** Stands in for the dev vault when an app does not want it (see {@link #devVault}); provides no config. */
+    static final class NotRunning implements Startable {
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public String getConnectionInfo() {
+            return "not running";
+        }
+
+        @Override
+        public String getContainerId() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
 
     /**
-     * Runs on every (re)build in dev and test mode, also with Dev Services off: a dev vault that an earlier app of
-     * this JVM started (another {@code @QuarkusTest} profile, or the previous dev-mode build) must be stopped when
-     * this app does not want it. Quarkus restarts an owned service whose config changed, and drops owned services
-     * of the same application that are no longer requested, but a service registered by an earlier application
-     * instance (a previous test profile) stays registered, and its config is handed to every later app of the
-     * launch mode, vault URL included.
+     * Runs on every build in dev and test mode, also with Dev Services off.
+     * <p>
+     * Quarkus compares an owned service's {@code serviceConfig} between starts and closes the running service of the
+     * same owner (feature + service name + launch mode) when it differs, and closes the services of the SAME
+     * application that are no longer requested. But every {@code @QuarkusTest} profile is another application, all
+     * augmented up front, and the Dev Services config source hands the config of every running service of the launch
+     * mode to every app: a dev vault started for one profile reached later apps whose profile disables the Dev
+     * Service or configures a vault. So in test mode, "not wanted" is still a request: a no-op service under the same
+     * owner, whose start makes Quarkus close (and unregister) the dev vault of an earlier app, and which provides no
+     * config. In dev mode restarts are one application, which Quarkus already handles; nothing is shown there.
      */
     @BuildStep(onlyIfNot = IsNormal.class)
     DevServicesResultBuildItem devVault(KvConfigDevServicesConfig config, DevServicesConfig devServices,
-            Optional<DevServicesRegistryBuildItem> registry) {
+            LaunchModeBuildItem launchMode) {
         String reason = notWantedBecause(config, devServices);
         if (reason != null) {
             LOG.debugf("Dev Services for Azure Key Vault not started: %s", reason);
-            // stop (and unregister, so its config is no longer provided) a dev vault left by an earlier app
-            registry.ifPresent(r -> r.closeAllRunningServices(KvConfigProcessor.FEATURE, SERVICE_NAME));
-            return null;
+            if (launchMode.getLaunchMode() != LaunchMode.TEST) {
+                return null;
+            }
+            return DevServicesResultBuildItem.owned()
+                    .feature(KvConfigProcessor.FEATURE)
+                    .serviceName(SERVICE_NAME)
+                    .description("Azure Key Vault dev vault: not running (" + reason + ")")
+                    .serviceConfig(NOT_RUNNING + reason)
+                    .startable(NotRunning::new)
+                    .postStartHook(s -> LOG.debugf("Dev Services for Azure Key Vault: no dev vault for this app (%s)", reason))
+                    .configProvider(Map.<String, Function<NotRunning, String>> of())
+                    .build();
         }
         Path stateFile = Path.of(config.stateFile()).toAbsolutePath();
         Path trustStoreDir = stateFile.getParent().resolve("tls");

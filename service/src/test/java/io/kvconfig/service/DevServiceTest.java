@@ -16,14 +16,14 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * With nothing configured, the extension's Dev Service runs the dev vault and the whole flow works on it.
  * <p>
- * Named to sort after NoVaultTest: Quarkus orders test profiles by class name, and the Dev Service started here
- * stays running with its config applied to later apps in the same JVM, even when their profile disables it (seen
- * with Quarkus 3.33.2), which would give NoVaultTest a vault.
+ * Sorts (and runs) before NoAdminSecretTest and NoVaultTest on purpose: the dev vault started here must not reach
+ * those later apps, whose profiles disable the Dev Service ({@code %test}) and configure their own vault or none
+ * (NoVaultTest asserts that no vault is configured).
  */
 @QuarkusTest
 @TestProfile(Profiles.DevService.class)
 @ExtendWith(LeakCheck.class)
-class WithDevServiceTest {
+class DevServiceTest {
 
     static final String TOKEN = LeakCheck.secret("dev-service-github-token-7");
 
