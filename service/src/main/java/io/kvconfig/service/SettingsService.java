@@ -43,8 +43,8 @@ import io.vertx.core.Context;
  * Reads the settings and runs the write_env flow:
  * <ol>
  * <li>validate the whole body first (400 lists every problem, 413 over the size limit; nothing written);</li>
- * <li>plan each key against the current {@code .env}: remove, plain value, a given {@code @kv:} reference, a secret
- * for Key Vault (name: the existing reference's, else {@code kvconfig.service.secret-names}, else the key
+ * <li>plan each key against its current value: remove, plain value, a given {@code @kv:} reference, a secret
+ * for Key Vault (name: the existing reference's, from the {@code .env} line or else any config source, else {@code kvconfig.service.secret-names}, else the key
  * lower-cased with {@code _} as {@code -}), or, without any vault, a secret written as a value (0600 file);
  * an existing {@code @kv:} reference is never replaced by plaintext (409);</li>
  * <li>store every Key Vault secret in one concurrent batch through the extension's {@link SecretAsyncClient};</li>
@@ -194,13 +194,14 @@ public class SettingsService {
     Plan plan(DotEnvDocument doc, Map<String, String> changes) {
         List<Planned> items = new ArrayList<>();
         List<ApiError.Problem> conflicts = new ArrayList<>();
+        Map<String, String> fromFile = doc.values();
+        SettingSources sources = SettingSources.current(file.path());
         for (Map.Entry<String, String> change : changes.entrySet()) {
             String key = change.getKey();
             String value = change.getValue();
-            Optional<String> current = doc.get(key);
-            SecretReference currentRef = current.filter(SecretReferenceParser::isReference).map(SettingsService::parseOrNull)
-                    .orElse(null);
-            boolean currentIsReference = current.filter(SecretReferenceParser::isReference).isPresent();
+            Optional<String> current = currentReference(key, fromFile, sources);
+            SecretReference currentRef = current.map(SettingsService::parseOrNull).orElse(null);
+            boolean currentIsReference = current.isPresent();
             if (value == null) {
                 items.add(new Planned(key, Action.REMOVE, null, null, null, null));
             } else if (SecretReferenceParser.isReference(value)) {
@@ -208,6 +209,7 @@ public class SettingsService {
             } else if (secretKeys.contains(key) || currentIsReference) {
                 boolean otherVault = currentRef != null && currentRef.vaultUrl() != null;
                 if (keyVault.configured() || otherVault) {
+                    // the current reference's name, from whichever source holds it
                     String name = currentRef != null ? currentRef.name()
                             : config.secretNames().getOrDefault(key, defaultSecretName(key));
                     String vaultUrl = currentRef != null ? currentRef.vaultUrl() : null;
@@ -225,6 +227,19 @@ public class SettingsService {
             }
         }
         return new Plan(items, conflicts);
+    }
+
+    /**
+     * The key's current {@code @kv:} reference text: the {@code .env} line's if it holds one (that line is what gets
+     * rewritten), else the value that wins across all config sources (application config, environment, ...) if it is
+     * a reference. A reference shadowed by a higher-ranked plain value is not current.
+     */
+    static Optional<String> currentReference(String key, Map<String, String> fromFile, SettingSources sources) {
+        String inFile = fromFile.get(key);
+        if (inFile != null && SecretReferenceParser.isReference(inFile)) {
+            return Optional.of(inFile);
+        }
+        return sources.lookup(key, fromFile).map(SettingSources.Raw::value).filter(SecretReferenceParser::isReference);
     }
 
     private static ApiError.Problem referenceConflict(String key) {

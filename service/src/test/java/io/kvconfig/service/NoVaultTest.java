@@ -67,6 +67,21 @@ class NoVaultTest {
     }
 
     @Test
+    void aReferenceInApplicationConfigIsNeverReplacedByPlaintextEither() {
+        // AZURE_OPENAI_API_KEY=@kv:openai-key-from-yaml lives only in no-vault-settings.yaml
+        byte[] before = envBytes();
+        put("{\"AZURE_OPENAI_API_KEY\":" + q(TOKEN) + ",\"LOG_FORMAT\":\"y\"}").then().statusCode(409)
+                .body("status", equalTo("conflict"))
+                .body("errors.size()", equalTo(1))
+                .body("errors[0].key", equalTo("AZURE_OPENAI_API_KEY"))
+                .body("errors[0].problem", containsString("refusing to replace the reference"));
+        assertThat(envBytes()).isEqualTo(before);
+        // pointing it at another reference is fine
+        put("{\"AZURE_OPENAI_API_KEY\":\"@kv:another\"}").then().statusCode(200);
+        assertThat(envText()).endsWith("AZURE_OPENAI_API_KEY=@kv:another\n");
+    }
+
+    @Test
     void statusSaysNotConfigured() {
         admin().get("/api/keyvault/status").then().statusCode(200)
                 .body("configured", equalTo(false))

@@ -37,9 +37,12 @@ public final class Profiles {
      * {@code quarkus.config.locations}): settings that are set there and not in {@code .env}.
      */
     public static class Listing implements QuarkusTestProfile {
+        /** The secret that {@code SMTP_PASSWORD=@kv:smtp-from-yaml} in the yaml references. */
+        public static final String SMTP = LeakCheck.secret("smtp-seeded-at-start-'$x");
+
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TestVault.class));
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("secret.smtp-from-yaml", SMTP)));
         }
 
         @Override
@@ -57,11 +60,20 @@ public final class Profiles {
         }
     }
 
-    /** No vault at all: secrets are written to .env as values. */
+    /**
+     * No vault at all: secrets are written to .env as values. {@code no-vault-settings.yaml} holds a reference that
+     * {@code quarkus.kvconfig.resolve-only} leaves alone (there is no vault to resolve it from).
+     */
     public static class NoVault implements QuarkusTestProfile {
         @Override
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(TestVault.class, Map.of("vault", "none")));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.config.locations", "no-vault-settings.yaml",
+                    "quarkus.kvconfig.resolve-only", "ADMIN_SECRET");
         }
     }
 

@@ -133,6 +133,24 @@ class SettingSourcesTest {
     }
 
     @Test
+    void theWriteFlowsCurrentReferenceIsTheEnvFileLinesElseTheWinningValueIfItIsOne() {
+        SettingSources s = sources(List.of(),
+                yaml(Map.of("IN_YAML", "@kv:yaml-name", "SHADOWED", "@kv:yaml-name", "BOTH", "@kv:yaml-name")),
+                environment(Map.of("ENV_WINS", "@kv:env-name", "BOTH", "@kv:env-name", "PLAIN_ENV", "plain")));
+        Map<String, String> file = Map.of("SHADOWED", "plain", "ENV_WINS", "plain", "BOTH", "@kv:file-name",
+                "PLAIN_ENV", "@kv:file-name");
+        assertThat(SettingsService.currentReference("IN_YAML", file, s)).contains("@kv:yaml-name");
+        // the .env line is what gets rewritten: its reference first, even over a higher-ranked one
+        assertThat(SettingsService.currentReference("BOTH", file, s)).contains("@kv:file-name");
+        assertThat(SettingsService.currentReference("PLAIN_ENV", file, s)).contains("@kv:file-name");
+        // else the value in effect: the environment's reference wins over a plain .env line ...
+        assertThat(SettingsService.currentReference("ENV_WINS", file, s)).contains("@kv:env-name");
+        // ... and a plain .env line wins over a reference in application config
+        assertThat(SettingsService.currentReference("SHADOWED", file, s)).isEmpty();
+        assertThat(SettingsService.currentReference("NOWHERE", file, s)).isEmpty();
+    }
+
+    @Test
     void rawValuesNeverShowInToString() {
         assertThat(new SettingSources.Raw("s3cret", SettingSources.ENV_FILE).toString()).doesNotContain("s3cret");
     }

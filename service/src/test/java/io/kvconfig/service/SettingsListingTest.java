@@ -1,9 +1,13 @@
 package io.kvconfig.service;
 
 import static io.kvconfig.service.Api.admin;
+import static io.kvconfig.service.Api.envText;
 import static io.kvconfig.service.Api.put;
+import static io.kvconfig.service.Api.q;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +23,8 @@ import io.restassured.response.Response;
 /**
  * {@code GET /api/settings} lists every known setting present in any config source, not only {@code .env} lines:
  * a secret key referenced only in application config is listed with its reference, the source it comes from and no
- * value; {@code .env} still wins over application config.
+ * value; {@code .env} still wins over application config. {@code PUT /api/settings} stores a secret under the name of
+ * its current reference wherever that lives.
  */
 @QuarkusTest
 @TestProfile(Profiles.Listing.class)
@@ -80,5 +85,34 @@ class SettingsListingTest {
         put("{\"FEATURE_FLAG\":null}").then().statusCode(200);
         assertThat(byKey(admin().get("/api/settings"))).containsEntry("FEATURE_FLAG",
                 setting("FEATURE_FLAG", false, null, "from-yaml", "application-config"));
+    }
+
+    @Test
+    void aSecretIsStoredUnderItsReferencesNameFromApplicationConfigAfterTheEnvFileLine() throws Exception {
+        String smtp = LeakCheck.secret("new-smtp-password-'\"$HOME");
+        String bot = LeakCheck.secret("new-bot-password-listing");
+        String github = LeakCheck.secret("new-github-token-listing");
+        Files.writeString(TestVault.envFile, TestVault.baseline + "GITHUB_TOKEN=@kv:from-env-file\n");
+        put("{\"SMTP_PASSWORD\":" + q(smtp) + ",\"BOT_APP_PASSWORD\":" + q(bot) + ",\"GITHUB_TOKEN\":" + q(github) + "}")
+                .then().statusCode(200)
+                // a plain key whose reference is only in application config: a secret, stored under that name
+                .body("changes[0].key", equalTo("SMTP_PASSWORD"))
+                .body("changes[0].stored", equalTo("keyvault"))
+                .body("changes[0].reference", equalTo("@kv:smtp-from-yaml"))
+                // the yaml reference's name, not the default bot-app-password; the optional marker is kept
+                .body("changes[1].reference", equalTo("@kv?:not-in-the-vault"))
+                // the .env line's reference first, over the %test one in application config (@kv:admin-secret)
+                .body("changes[2].reference", equalTo("@kv:from-env-file"));
+        assertThat(TestVault.vault.secretValue("smtp-from-yaml")).contains(smtp);
+        assertThat(TestVault.vault.secretValue("not-in-the-vault")).contains(bot);
+        assertThat(TestVault.vault.secretValue("from-env-file")).contains(github);
+        assertThat(TestVault.vault.secretValue("admin-secret")).contains(TestVault.ADMIN_SECRET);
+        assertThat(TestVault.vault.secretValue("smtp-password")).isEmpty();
+        assertThat(TestVault.vault.secretValue("bot-app-password")).isEmpty();
+        assertThat(envText()).isEqualTo(TestVault.baseline + "GITHUB_TOKEN=@kv:from-env-file\n"
+                + "SMTP_PASSWORD=@kv:smtp-from-yaml\n" + "BOT_APP_PASSWORD=@kv?:not-in-the-vault\n");
+        // now the .env line holds the reference and wins
+        assertThat(byKey(admin().get("/api/settings"))).containsEntry("BOT_APP_PASSWORD",
+                setting("BOT_APP_PASSWORD", true, "@kv?:not-in-the-vault", null, "env-file"));
     }
 }

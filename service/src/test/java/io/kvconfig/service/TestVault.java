@@ -15,7 +15,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * service, and points the app at both with the {@code quarkus.kvconfig.*} properties the Dev Service would set.
  * Kept instead of the Dev Service because the tests need the {@link DevVault} object for fault injection and
  * assertions. Init args: {@code admin} = "none" for a {@code .env} without ADMIN_SECRET; {@code vault} = "none"
- * for no vault at all (ADMIN_SECRET then a plain value in .env).
+ * for no vault at all (ADMIN_SECRET then a plain value in .env); {@code secret.<name>} = a secret seeded at start, so
+ * references in application config resolve at startup.
  */
 public class TestVault implements QuarkusTestResourceLifecycleManager {
 
@@ -35,11 +36,17 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
 
     private boolean withVault = true;
     private boolean withAdmin = true;
+    private final Map<String, String> seeds = new HashMap<>();
 
     @Override
     public void init(Map<String, String> initArgs) {
         withVault = !"none".equals(initArgs.get("vault"));
         withAdmin = !"none".equals(initArgs.get("admin"));
+        initArgs.forEach((k, v) -> {
+            if (k.startsWith("secret.")) {
+                seeds.put(k.substring("secret.".length()), v);
+            }
+        });
     }
 
     @Override
@@ -53,6 +60,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             if (withVault) {
                 vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
                 vault.setSecret("admin-secret", ADMIN_SECRET);
+                seeds.forEach(vault::setSecret);
                 config.put("quarkus.kvconfig.url", vault.vaultUrl());
                 config.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
                 config.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
