@@ -50,7 +50,6 @@ rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
 rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
 
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 # ---------------------------------------------------------------- build
@@ -115,6 +114,7 @@ KV_PROPS=(
 
 # ---------------------------------------------------------------- startup
 STATUS=0
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)   # after the builds: what the measurements start with
 if $STARTUP; then
   log "startup runs: refs $REFS, parallelism $PAR, $RUNS start(s) each after $WARMUP warm-up round(s)"
   java -cp "$HARNESS_CP" io.kvconfig.bench.StartupBench \
@@ -223,7 +223,7 @@ fi
   echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "- JVM: $(java -version 2>&1 | head -2 | tail -1)"
-  echo "- load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: above ~0.5 means other work shared the machine)"
+  echo "- load average (1/5/15 min) when measuring began: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: above ~0.5 means other work shared the machine)"
   echo
   [ -f "$OUT/startup.md" ] && cat "$OUT/startup.md" && echo
   [ -f "$OUT/load.md" ] && cat "$OUT/load.md"
