@@ -64,7 +64,7 @@ public final class StartupBench {
     }
 
     record Run(Case c, int round, boolean warmup, double readyMs, Double startedMs, Double resolutionMs,
-               Double fetchMs, long rssKb, Map<String, Long> vault, String body, String extLine, String error) {
+               Double fetchMs, long rssKb, double cpuMs, Map<String, Long> vault, String body, String extLine, String error) {
         boolean ok() {
             return error == null;
         }
@@ -255,6 +255,7 @@ public final class StartupBench {
         String body = null;
         double readyMs = Double.NaN;
         long rssKb = -1;
+        double cpuMs = Double.NaN;
         Map<String, Long> vault = Map.of();
         try {
             while (true) {
@@ -277,6 +278,7 @@ public final class StartupBench {
             }
             if (error == null) {
                 rssKb = rssKb(p.pid());
+                cpuMs = cpuMs(p.pid());
                 vault = parseCounts(vaultCall("/stats"));
                 String expected = "refs=" + c.refs() + " resolved=" + c.refs();
                 if (!expected.equals(body)) {
@@ -318,7 +320,7 @@ public final class StartupBench {
             copy.subList(Math.max(0, copy.size() - 30), copy.size()).forEach(System.err::println);
         }
         Thread.sleep(300); // let the machine settle between starts
-        return new Run(c, round, warmup, readyMs, started, resolution, fetch, rssKb, vault, body, extLine, error);
+        return new Run(c, round, warmup, readyMs, started, resolution, fetch, rssKb, cpuMs, vault, body, extLine, error);
     }
 
     /**
@@ -394,6 +396,15 @@ public final class StartupBench {
             // reset while the server is still coming up
             return Optional.empty();
         }
+    }
+
+    /** User + system CPU the process used so far (all threads), from /proc/PID/stat, at 100 ticks/s. */
+    static double cpuMs(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after "pid (comm) ": field 3 is f[0], so utime (14) is f[11] and stime (15) is f[12]
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks * 1000.0 / Long.getLong("bench.clk-tck", 100);
     }
 
     static long rssKb(long pid) throws IOException {
@@ -477,9 +488,10 @@ public final class StartupBench {
                 .append("*started in* = Quarkus's own log figure (from JVM start); ")
                 .append("*resolution* = the extension's startup line `Key Vault: resolved N references to M secrets in T ms` (whole phase: SDK, client, credential, fetches); ")
                 .append("*of which fetching* = the resolver's figure in the same line, `(fetch F ms, R requests)` (token, challenge, GETs); ")
+                .append("*CPU ms at ready* = user + system CPU of the app process (all threads) when it became ready, from /proc/PID/stat (2 cores: CPU ms / ready ms near 2 means startup was CPU-bound); ")
                 .append("*vault requests* = dev vault journal per start (token / challenge / GetSecret / total).\n\n");
-        md.append("| case | parallelism | ready ms | started in ms | resolution ms | of which fetching ms | RSS MB | vault requests (tok/chal/get/total) | failed |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        md.append("| case | parallelism | ready ms | started in ms | resolution ms | of which fetching ms | CPU ms at ready | RSS MB | vault requests (tok/chal/get/total) | failed |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
         for (var e : byCase.entrySet()) {
             Case c = e.getKey();
             List<Run> rs = e.getValue();
@@ -489,6 +501,7 @@ public final class StartupBench {
                     .append(" | ").append(fmt(Stat.of(rs, r -> orNaN(r.startedMs()))))
                     .append(" | ").append(fmt(Stat.of(rs, r -> orNaN(r.resolutionMs()))))
                     .append(" | ").append(fmt(Stat.of(rs, r -> orNaN(r.fetchMs()))))
+                    .append(" | ").append(fmt(Stat.of(rs, Run::cpuMs)))
                     .append(" | ").append(fmtMb(Stat.of(rs, r -> r.rssKb() / 1024.0)))
                     .append(" | ").append(vaultCounts(rs))
                     .append(" | ").append(rs.stream().filter(r -> !r.ok()).count())
@@ -701,7 +714,7 @@ public final class StartupBench {
 
     static void writeCsv(Path file, List<Run> runs) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("case,app,refs,secrets,parallelism,credential,variant,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,rss_kb,token,challenge,get_secret,vault_total,ok,error");
+        lines.add("case,app,refs,secrets,parallelism,credential,variant,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,cpu_ms,rss_kb,token,challenge,get_secret,vault_total,ok,error");
         for (Run r : runs) {
             Case c = r.c();
             lines.add(String.join(",", c.id(), c.app(), "" + c.refs(), "" + c.secrets(), "" + c.parallelism(),
@@ -710,6 +723,7 @@ public final class StartupBench {
                     r.startedMs() == null ? "" : String.format(Locale.ROOT, "%.0f", r.startedMs()),
                     r.resolutionMs() == null ? "" : String.format(Locale.ROOT, "%.1f", r.resolutionMs()),
                     r.fetchMs() == null ? "" : String.format(Locale.ROOT, "%.1f", r.fetchMs()),
+                    String.format(Locale.ROOT, "%.0f", r.cpuMs()),
                     "" + r.rssKb(),
                     "" + r.vault().getOrDefault("Token", -1L), "" + r.vault().getOrDefault("Challenge", -1L),
                     "" + r.vault().getOrDefault("GetSecret", -1L), "" + r.vault().getOrDefault("total", -1L),
