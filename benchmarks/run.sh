@@ -19,6 +19,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
+ARGS="$*"
 SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=16,1 SHARED=100:10
 CRED_CASE=managed-identity VARIANTS=c1,appcds SWEEP=4,8,32 INSTALL=true STARTUP=true LOAD=true OUT=""
 while [ $# -gt 0 ]; do
@@ -219,7 +220,7 @@ fi
 {
   echo "## Benchmark run $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "- command: \`./benchmarks/run.sh$($SMOKE && echo ' --smoke')\` (runs $RUNS, warm-up $WARMUP, latency $LATENCY_MS ms, load ${DURATION} s)"
+  echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\` (runs $RUNS, warm-up $WARMUP, latency $LATENCY_MS ms, load ${DURATION} s)"
   echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "- JVM: $(java -version 2>&1 | head -2 | tail -1)"
