@@ -8,6 +8,8 @@
 # Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
 #          --refs 0,1,10,50,100  --parallelism 16,1  --sweep 4,8,32 (more parallelisms at the largest N)
 #          --variants c1,appcds|none (JVM-option rows)
+#          --credentials managed-identity,env-default,env-managed-identity|none (1-reference credential rows;
+#            env-X = identity endpoint from the process environment, so the SDK's own credential X runs)
 #          --no-install (project already installed)
 #          --no-startup  --no-load  --out DIR (default benchmarks/results, smoke: benchmarks/target/smoke)
 #
@@ -21,7 +23,7 @@ cd "$ROOT"
 
 ARGS="$*"
 SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=16,1 SHARED=100:10
-CRED_CASE=managed-identity VARIANTS=c1,appcds SWEEP=4,8,32 INSTALL=true STARTUP=true LOAD=true OUT=""
+CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=4,8,32 INSTALL=true STARTUP=true LOAD=true OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
@@ -33,11 +35,13 @@ while [ $# -gt 0 ]; do
     --parallelism) PAR="$2"; shift ;;
     --variants) VARIANTS="$2"; shift ;;
     --sweep) SWEEP="$2"; shift ;;
+    --credentials) CRED_CASE="$2"; shift ;;
+    --shared) SHARED="$2"; shift ;;
     --no-install) INSTALL=false ;;
     --no-startup) STARTUP=false ;;
     --no-load) LOAD=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
