@@ -44,6 +44,8 @@ class ReadinessHealthCheckTest {
         try {
             String body = when().get("/q/health/ready").then().statusCode(503).extract().asString();
             assertThat(body).contains("\"reachable\": false").contains("HTTP 403").doesNotContain("health-secret-value-5");
+            // named as the firewall (with the client address), not as a refused credential
+            assertThat(body).contains("firewall-blocked").contains("203.0.113.10");
         } finally {
             VAULT.firewallDefaultAction("Allow");
         }

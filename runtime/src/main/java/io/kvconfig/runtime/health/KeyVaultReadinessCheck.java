@@ -10,11 +10,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import com.azure.core.exception.HttpResponseException;
 import com.azure.core.exception.ResourceNotFoundException;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.ReferenceStatus;
+import io.kvconfig.runtime.resolve.ErrorClassifier;
 
 /**
  * Readiness: the default vault answers an authenticated request, and each {@code @kv:} reference's startup status.
@@ -50,24 +50,12 @@ public class KeyVaultReadinessCheck implements HealthCheck {
             return b.withData("reachable", true).up().build();
         } catch (ResourceNotFoundException e) {
             return b.withData("reachable", true).up().build();
-        } catch (HttpResponseException e) {
-            int status = e.getResponse() != null ? e.getResponse().getStatusCode() : 0;
-            return b.withData("reachable", false)
-                    .withData("error", "HTTP " + status + (status == 401 || status == 403
-                            ? ": the credential was refused (" + keyVault.clients().credentialDescription() + ")"
-                            : ""))
-                    .down().build();
         } catch (RuntimeException e) {
-            return b.withData("reachable", false).withData("error", describe(e)).down().build();
+            // the resolver's classifier: a firewall 403 and a refused credential get different, actionable words
+            ErrorClassifier.Classified c = ErrorClassifier.classify(e, keyVault.clients().credentialDescription());
+            String error = (c.status() > 0 ? "HTTP " + c.status() + " " : "")
+                    + c.kind().name().toLowerCase().replace('_', '-') + ": " + c.detail();
+            return b.withData("reachable", false).withData("error", error).down().build();
         }
-    }
-
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        // class names and messages of transport/auth errors carry no secret values
-        return root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
     }
 }

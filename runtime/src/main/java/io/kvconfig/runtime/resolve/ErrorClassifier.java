@@ -28,10 +28,10 @@ import com.azure.json.JsonReader;
  * code, inner code and message are quoted (Key Vault error bodies hold no secret material); other exception
  * messages are quoted only for I/O and credential failures, whose texts are about connections and credentials.
  */
-final class ErrorClassifier {
+public final class ErrorClassifier {
 
     /** A classified failure. retryAfter is set for 429 with a Retry-After header. */
-    record Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status) {
+    public record Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status) {
         boolean firewall() {
             return kind == FailureKind.FIREWALL_BLOCKED;
         }
@@ -43,7 +43,7 @@ final class ErrorClassifier {
     private ErrorClassifier() {
     }
 
-    static Classified classify(Throwable error, String credentialDescription) {
+    public static Classified classify(Throwable error, String credentialDescription) {
         Throwable e = unwrap(error);
         if (e instanceof ClientAuthenticationException cae && !fromVault(cae)) {
             return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
