@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,15 +26,13 @@ import javax.net.ssl.SSLContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 
 /**
- * A local, faithful stand-in for Azure Key Vault: the secrets REST API with challenge authentication over HTTPS,
- * a managed identity token endpoint (plain HTTP), the vault's Azure Resource Manager resource and its firewall, an
- * IP echo endpoint, faults on demand, a request journal and optional persistence.
+ * A local, faithful stand-in for Azure Key Vault: the secrets REST API with challenge authentication over HTTPS
+ * (HTTP/2 and HTTP/1.1, as Key Vault serves it), a managed identity token endpoint (plain HTTP), the vault's Azure
+ * Resource Manager resource and its firewall, an IP echo endpoint, faults on demand, a request journal and optional
+ * persistence.
  *
  * <pre>
  * try (DevVault vault = DevVault.builder().build().start()) { ... vault.vaultUrl() ... }
@@ -61,9 +60,8 @@ public final class DevVault implements AutoCloseable {
     private String identityHeader;
     private String tenantId;
     private String subscriptionId;
-    private HttpsServer https;
+    private HttpsPort https;
     private HttpServer tokenServer;
-    private ThreadPoolExecutor httpsPool;
     private ThreadPoolExecutor tokenPool;
     private Path trustDir;
     private boolean ownsTrustDir;
@@ -140,7 +138,7 @@ public final class DevVault implements AutoCloseable {
     }
 
     public int httpsPort() {
-        return https.getAddress().getPort();
+        return https.port();
     }
 
     public int tokenPort() {
@@ -256,13 +254,10 @@ public final class DevVault implements AutoCloseable {
         }
         closed = true;
         if (https != null) {
-            https.stop(0);
+            https.close();
         }
         if (tokenServer != null) {
             tokenServer.stop(0);
-        }
-        if (httpsPool != null) {
-            httpsPool.shutdownNow();
         }
         if (tokenPool != null) {
             tokenPool.shutdownNow();
@@ -417,21 +412,17 @@ public final class DevVault implements AutoCloseable {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
         InetAddress bind = InetAddress.getByName(config.bindAddress);
-        httpsPool = pool("dev-vault-https", config.threads);
-        tokenPool = pool("dev-vault-token", 8);
-        https = HttpsServer.create(new InetSocketAddress(bind, config.httpsPort), 256);
-        SSLContext ssl = tls.serverContext();
-        https.setHttpsConfigurator(new HttpsConfigurator(ssl));
-        https.createContext("/", this::handleHttps);
-        https.setExecutor(httpsPool);
+        tokenPool = pool("dev-vault-token", 8, new ThreadPoolExecutor.CallerRunsPolicy());
         tokenServer = HttpServer.create(new InetSocketAddress(bind, config.tokenPort), 64);
         tokenServer.createContext("/", new TokenEndpoint(this, mapper));
         tokenServer.setExecutor(tokenPool);
-        https.start();
+        https = HttpsPort.start(bind.getHostAddress(), config.httpsPort, tls.keyManagerFactory(), config.threads,
+                faults::nextLatencyNanos, journal::connection, this::handleHttps);
         tokenServer.start();
     }
 
-    private static ThreadPoolExecutor pool(String name, int threads) {
+    /** Daemon threads that end when idle (30 s): nothing keeps a host JVM alive or busy. */
+    static ThreadPoolExecutor pool(String name, int threads, RejectedExecutionHandler whenFull) {
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
@@ -439,7 +430,7 @@ public final class DevVault implements AutoCloseable {
             return t;
         };
         ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(4096), tf, new ThreadPoolExecutor.CallerRunsPolicy());
+                new ArrayBlockingQueue<>(4096), tf, whenFull);
         p.allowCoreThreadTimeOut(true);
         return p;
     }
@@ -447,12 +438,12 @@ public final class DevVault implements AutoCloseable {
     private final DataPlane dataPlane = new DataPlane(this, mapper);
     private final Arm arm = new Arm(this, mapper);
 
-    private void handleHttps(HttpExchange exchange) throws IOException {
+    /** Runs on a worker thread, after the configured latency (see {@link HttpsPort}). */
+    private void handleHttps(Exchange exchange) {
         Request r = new Request(exchange, mapper);
-        r.journalWith(x -> journal.request(x.operation, x.method, x.path, x.status));
+        r.journalWith(x -> journal.request(x.operation, x.method, x.path, x.status, exchange.http2()));
         boolean dropped = false;
         try {
-            faults.sleepLatency();
             List<String> s = r.segments;
             String root = s.isEmpty() ? "" : s.get(0).toLowerCase(java.util.Locale.ROOT);
             try {
@@ -482,8 +473,8 @@ public final class DevVault implements AutoCloseable {
             dropped = true;
             r.status = 0;
             r.journal();
-            // No answer: closing the exchange before any response closes the connection
-            exchange.close();
+            // No answer: HTTP/1.1 closes the connection, HTTP/2 resets the stream (the connection's others go on)
+            exchange.drop();
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Dev vault request " + r.method + " " + r.path + " failed: "
                     + e.getClass().getName());
@@ -494,11 +485,11 @@ public final class DevVault implements AutoCloseable {
                 try {
                     r.sendError(new ServiceError(500, "InternalServerError", "The dev vault failed to handle the request."));
                 } catch (IOException | RuntimeException ignored) {
-                    exchange.close();
+                    exchange.drop();
                 }
             } else {
-                // the answer could not be completed: close so the client does not wait for it
-                exchange.close();
+                // the answer could not be completed: drop it so the client does not wait for it
+                exchange.drop();
             }
         } finally {
             r.journal();

@@ -6,7 +6,8 @@ import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Faults and latency on demand. Latency applies to every request on the HTTPS port. Throttling, failures and
+ * Faults and latency on demand. Latency applies to every request on the HTTPS port; it is waited out on a timer, so
+ * concurrent requests (e.g. a burst of HTTP/2 streams) each wait one latency, in parallel. Throttling, failures and
  * dropped connections apply to authenticated data-plane (secrets) requests that passed the firewall, so that the
  * 401 challenge round and ARM calls do not consume them. Order when several are armed: drop, fail, throttle.
  */
@@ -85,7 +86,10 @@ public final class Faults {
         return this;
     }
 
-    /** The connections of the next n data-plane requests are closed without an answer. */
+    /**
+     * The next n data-plane requests get no answer: over HTTP/1.1 their connection is closed, over HTTP/2 their stream
+     * is reset (the other requests on that connection go on). Either way the client sees an I/O error.
+     */
     public synchronized Faults dropNext(int n) {
         this.dropRemaining = requireNonNegative(n);
         return this;
@@ -103,17 +107,11 @@ public final class Faults {
         return this;
     }
 
-    void sleepLatency() {
+    /** The latency to add to the next request, in nanoseconds (0 = none); waited out without holding a thread. */
+    long nextLatencyNanos() {
         long min = minLatencyNanos;
         long max = maxLatencyNanos;
-        long nanos = max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
-        if (nanos > 0) {
-            try {
-                Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
     }
 
     synchronized Action next() {

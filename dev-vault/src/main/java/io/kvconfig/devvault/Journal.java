@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * RecoverDeletedSecret, PurgeDeletedSecret, Token, VaultGet, VaultPut, VaultPatch, IpEcho, ...), except that an
  * unauthenticated data-plane request answered with the 401 challenge counts as "Challenge" only. Outcomes are
  * counted in addition: Throttled, InjectedFailure, DroppedConnection, ForbiddenByFirewall, ForbiddenByConnection,
- * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest. Never holds secret values.
+ * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest. Also counts the TLS connections accepted on the
+ * HTTPS port and the requests per protocol, to see whether a client multiplexes (HTTP/2) or opens a connection per
+ * parallel request. Never holds secret values.
  */
 public final class Journal {
     /** One journal line: operation, HTTP method, path (no query) and status (0 = connection dropped). */
@@ -25,6 +27,8 @@ public final class Journal {
     private static final int MAX_ENTRIES = 10_000;
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private final LongAdder total = new LongAdder();
+    private final LongAdder connections = new LongAdder();
+    private final LongAdder http2Requests = new LongAdder();
     private final Deque<Entry> entries = new ArrayDeque<>();
 
     Journal() {
@@ -39,6 +43,24 @@ public final class Journal {
     /** All requests received (both servers), each counted once. */
     public long total() {
         return total.sum();
+    }
+
+    /**
+     * TLS connections established (handshake done) on the HTTPS port since start or the last reset. An HTTP/2 client
+     * sends all its requests over one; an HTTP/1.1 client needs one per request in flight.
+     */
+    public long connections() {
+        return connections.sum();
+    }
+
+    /** Requests received over HTTP/2 (HTTPS port only), each counted once. */
+    public long http2Requests() {
+        return http2Requests.sum();
+    }
+
+    /** Requests received over HTTP/1.x (both servers): {@code total() - http2Requests()}. */
+    public long http1Requests() {
+        return total() - http2Requests();
     }
 
     public Map<String, Long> counts() {
@@ -58,12 +80,17 @@ public final class Journal {
         synchronized (entries) {
             counts.clear();
             total.reset();
+            connections.reset();
+            http2Requests.reset();
             entries.clear();
         }
     }
 
-    void request(String operation, String method, String path, int status) {
+    void request(String operation, String method, String path, int status, boolean http2) {
         total.increment();
+        if (http2) {
+            http2Requests.increment();
+        }
         increment(operation);
         synchronized (entries) {
             if (entries.size() == MAX_ENTRIES) {
@@ -71,6 +98,10 @@ public final class Journal {
             }
             entries.addLast(new Entry(System.currentTimeMillis(), operation, method, path, status));
         }
+    }
+
+    void connection() {
+        connections.increment();
     }
 
     void outcome(String name) {

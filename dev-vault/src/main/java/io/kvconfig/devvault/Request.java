@@ -1,8 +1,6 @@
 package io.kvconfig.devvault;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,25 +9,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 
 /** One HTTP exchange: parsed path and query, bounded body reading, and answer helpers. */
 final class Request {
     static final int MAX_BODY_BYTES = 1024 * 1024;
 
-    /** Thrown to close the connection without an answer (fault injection). */
+    /** Thrown to end the exchange without an answer (fault injection), see {@link Exchange#drop()}. */
     static final class DropConnection extends RuntimeException {
         DropConnection() {
             super("dropped", null, false, false);
         }
     }
 
-    final HttpExchange exchange;
+    final Exchange exchange;
     final String method;
     final String path;
     final List<String> segments;
@@ -44,11 +42,11 @@ final class Request {
     int status;
     private final ObjectMapper mapper;
 
-    Request(HttpExchange exchange, ObjectMapper mapper) {
+    Request(Exchange exchange, ObjectMapper mapper) {
         this.exchange = exchange;
         this.mapper = mapper;
-        this.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String rawPath = rawPath(exchange.getRequestURI());
+        this.method = exchange.method().toUpperCase(Locale.ROOT);
+        String rawPath = exchange.rawPath();
         List<String> segs = new ArrayList<>();
         for (String s : (rawPath == null ? "" : rawPath).split("/")) {
             if (!s.isEmpty()) {
@@ -57,7 +55,7 @@ final class Request {
         }
         this.segments = Collections.unmodifiableList(segs);
         this.path = "/" + String.join("/", segs);
-        this.query = parseQuery(exchange.getRequestURI().getRawQuery());
+        this.query = parseQuery(exchange.rawQuery());
     }
 
     /** Records the request (once) just before its answer leaves, so a client never sees an answer not yet counted. */
@@ -73,7 +71,7 @@ final class Request {
     }
 
     String header(String name) {
-        return exchange.getRequestHeaders().getFirst(name);
+        return exchange.header(name);
     }
 
     String param(String name) {
@@ -92,42 +90,23 @@ final class Request {
                 throw ServiceError.badParameter("Invalid Content-Length header.");
             }
             if (declared > MAX_BODY_BYTES) {
-                drain();
+                exchange.discardBody();
                 throw tooLarge();
             }
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] data = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (data.length > MAX_BODY_BYTES) {
-                drain();
-                throw tooLarge();
-            }
-            return data;
+        byte[] data = exchange.body(MAX_BODY_BYTES + 1);
+        if (data.length > MAX_BODY_BYTES) {
+            exchange.discardBody();
+            throw tooLarge();
         }
+        return data;
     }
 
-    /**
-     * Reads and discards the rest of an oversized body (up to 64 MB) before answering: closing a connection with
-     * unread input makes TCP reset it, and the client would lose the 413 answer.
-     */
     /** A request answered before its body was read (auth, name, route errors): read the body first. */
     private void consumeUnreadBody() {
         if (!bodyRead) {
             bodyRead = true;
-            drain();
-        }
-    }
-
-    private void drain() {
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] buf = new byte[64 * 1024];
-            long total = 0;
-            int n;
-            while (total < 64L * 1024 * 1024 && (n = in.read(buf)) > 0) {
-                total += n;
-            }
-        } catch (IOException e) {
-            // the answer goes out anyway
+            exchange.discardBody();
         }
     }
 
@@ -163,10 +142,10 @@ final class Request {
         consumeUnreadBody();
         this.status = status;
         journal();
-        answerHeaders.forEach(exchange.getResponseHeaders()::set);
-        exchange.getResponseHeaders().set("x-ms-request-id", requestId);
-        exchange.sendResponseHeaders(status, -1);
-        exchange.close();
+        Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        h.putAll(answerHeaders);
+        h.put("x-ms-request-id", requestId);
+        exchange.send(status, h, new byte[0]);
     }
 
     void sendError(ServiceError e) throws IOException {
@@ -184,38 +163,20 @@ final class Request {
         consumeUnreadBody();
         this.status = status;
         journal();
-        var h = exchange.getResponseHeaders();
-        h.set("Content-Type", contentType);
-        h.set("Cache-Control", "no-cache");
-        h.set("x-ms-request-id", requestId);
-        answerHeaders.forEach(h::set);
-        headers.forEach(h::set);
-        boolean head = "HEAD".equals(method);
-        exchange.sendResponseHeaders(status, head || body.length == 0 ? -1 : body.length);
-        if (!head && body.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
-        exchange.close();
+        // case-insensitive, later ones win: as Headers.set did
+        Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        h.put("Content-Type", contentType);
+        h.put("Cache-Control", "no-cache");
+        h.put("x-ms-request-id", requestId);
+        h.putAll(answerHeaders);
+        h.putAll(headers);
+        exchange.send(status, h, "HEAD".equals(method) ? new byte[0] : body);
     }
 
     private static ServiceError tooLarge() {
         return new ServiceError(413, "RequestBodyTooLarge",
                 "The request body is too large. The maximum allowed size is " + MAX_BODY_BYTES + " bytes.", null,
                 Map.of("Connection", "close"));
-    }
-
-    /** The path as sent: "//metadata/..." (the SDK's IMDS call) would otherwise parse as an authority. */
-    private static String rawPath(java.net.URI uri) {
-        if (uri.getScheme() != null) {
-            return uri.getRawPath();
-        }
-        String s = uri.toString();
-        int q = s.indexOf('?');
-        int f = s.indexOf('#');
-        int end = q >= 0 ? q : (f >= 0 ? f : s.length());
-        return s.substring(0, end);
     }
 
     private static Map<String, String> parseQuery(String raw) {

@@ -131,7 +131,8 @@ final class TlsMaterial {
         }
     }
 
-    SSLContext serverContext() {
+    /** The server's key and certificate chain, in memory (the HTTPS port's key material). */
+    KeyManagerFactory keyManagerFactory() {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -139,9 +140,7 @@ final class TlsMaterial {
             ks.setKeyEntry("server", serverKey, pwd, new Certificate[] {serverCert, caCert});
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pwd);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
-            return ctx;
+            return kmf;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("Cannot set up the dev vault's TLS", e);
         }

@@ -26,8 +26,8 @@ final class TokenEndpoint implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-        Request r = new Request(exchange, mapper);
-        r.journalWith(x -> vault.journal.request(x.operation, x.method, x.path, x.status));
+        Request r = new Request(new JdkExchange(exchange), mapper);
+        r.journalWith(x -> vault.journal.request(x.operation, x.method, x.path, x.status, false));
         r.operation = "TokenRejected";
         try {
             try {
