@@ -99,8 +99,8 @@ class DevVaultProcessor {
         provided.put(URL, s -> s.vault().vaultUrl());
         provided.put("quarkus.kvconfig.credential.identity-endpoint", s -> s.vault().identityEndpoint());
         provided.put("quarkus.kvconfig.credential.identity-header", s -> s.vault().identityHeader());
-        provided.put("quarkus.kvconfig.tls.trust-store", s -> s.vault().trustStorePath().toString());
-        provided.put("quarkus.kvconfig.tls.trust-store-password", s -> s.vault().trustStorePassword());
+        // the CA as PEM: loads without the PKCS12 MAC check (thousands of PBKDF2 rounds in a cold JVM)
+        provided.put("quarkus.kvconfig.tls.trust-store", s -> s.vault().caCertificatePath().toString());
         provided.put("quarkus.kvconfig.challenge-resource-verification", s -> "false");
         provided.put("quarkus.kvconfig.firewall.resource-manager-url", s -> s.vault().resourceManagerUrl());
         provided.put("quarkus.kvconfig.firewall.ip-echo-urls", s -> s.vault().ipEchoUrl());

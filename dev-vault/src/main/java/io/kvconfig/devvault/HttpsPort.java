@@ -126,6 +126,11 @@ final class HttpsPort implements AutoCloseable {
     }
 
     private void dispatch(VertxExchange exchange, HttpServerRequest request) {
+        if (request.response().closed()) {
+            // the client cancelled (stream reset, connection closed) while the latency ran: like a server that saw
+            // the reset first, do not act on it, so a cancelled call cannot change state or use up an armed fault
+            return;
+        }
         try {
             workers.execute(() -> handler.accept(exchange));
         } catch (RejectedExecutionException e) {

@@ -1,9 +1,5 @@
 package io.kvconfig.service;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -13,11 +9,16 @@ import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 
 import io.kvconfig.runtime.firewall.DataPlaneProbe;
+import io.kvconfig.runtime.resolve.ErrorClassifier;
+import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
+import io.kvconfig.runtime.resolve.FailureKind;
 import io.kvconfig.service.firewall.FirewallRefusedException;
 
 /**
- * Turns a Key Vault call's failure into words and a kind, without the exception's message (which may quote a
- * response body) and never with a value.
+ * Turns a Key Vault write's or probe's failure into words and an HTTP answer kind, without the exception's message
+ * (which may quote a response body) and never with a value. Connection failures and what is worth retrying are read
+ * by the resolver's {@link ErrorClassifier}; the words for HTTP statuses are the writer's (e.g. the role that may set
+ * secrets).
  */
 final class KeyVaultErrors {
 
@@ -32,12 +33,9 @@ final class KeyVaultErrors {
     private KeyVaultErrors() {
     }
 
+    /** Worth another attempt: the resolver's own reading (429, 5xx, 408, connection failures, timeouts). */
     static boolean isTransient(Throwable e) {
-        Integer status = status(e);
-        if (status != null) {
-            return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-        }
-        return connectionProblem(e) != null;
+        return ErrorClassifier.classify(e, "").retryable();
     }
 
     static Described describe(Throwable e, String credential) {
@@ -70,9 +68,10 @@ final class KeyVaultErrors {
                 default -> new Described(Kind.REJECTED, "Key Vault answered HTTP " + status);
             };
         }
-        Throwable connection = connectionProblem(e);
-        if (connection != null) {
-            return new Described(Kind.UNAVAILABLE, "Key Vault unreachable (" + connection.getClass().getSimpleName() + ")");
+        // connection-level failures in the resolver's words (refused, reset stream, TLS, DNS), never a body
+        Classified c = ErrorClassifier.classify(e, credential);
+        if (c.kind() == FailureKind.UNREACHABLE) {
+            return new Described(Kind.UNAVAILABLE, "Key Vault unreachable: " + c.detail());
         }
         return new Described(Kind.REJECTED, "failed (" + e.getClass().getSimpleName() + ")");
     }
@@ -104,19 +103,6 @@ final class KeyVaultErrors {
         Throwable found = find(e, HttpResponseException.class);
         if (found instanceof HttpResponseException http && http.getResponse() != null) {
             return http.getResponse().getStatusCode();
-        }
-        return null;
-    }
-
-    private static Throwable connectionProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof UnresolvedAddressException || t instanceof IOException
-                    || t instanceof UncheckedIOException) {
-                return t instanceof UncheckedIOException && t.getCause() != null ? t.getCause() : t;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return null;
     }

@@ -79,6 +79,7 @@ public final class BenchVault {
         env.put("IDENTITY_HEADER", vault.identityHeader());
         env.put("TRUST_STORE", String.valueOf(vault.trustStorePath()));
         env.put("TRUST_STORE_PASSWORD", String.valueOf(vault.trustStorePassword()));
+        env.put("CA_PEM", String.valueOf(vault.caCertificatePath()));
         env.put("STATS_URL", "http://127.0.0.1:" + stats.getAddress().getPort());
         env.put("LATENCY_MS", Long.toString(latencyMs));
         env.put("SECRETS", Integer.toString(secrets));
@@ -101,13 +102,18 @@ public final class BenchVault {
         stop.await();
     }
 
-    /** "Token=1 Challenge=1 GetSecret=100 SetSecret=0 [other operations/outcomes seen] total=102". */
+    /**
+     * "Token=1 Challenge=1 GetSecret=100 SetSecret=0 [other operations/outcomes seen] connections=1 h2=101 total=102":
+     * connections = TLS connections accepted on the vault's HTTPS port, h2 = requests that came over HTTP/2.
+     */
     static String counts(DevVault vault) {
         Map<String, Long> counts = new LinkedHashMap<>();
         OPERATIONS.forEach(op -> counts.put(op, 0L));
         counts.putAll(vault.journal().counts());
         StringBuilder line = new StringBuilder();
         counts.forEach((op, n) -> line.append(op).append('=').append(n).append(' '));
+        line.append("connections=").append(vault.journal().connections()).append(' ');
+        line.append("h2=").append(vault.journal().http2Requests()).append(' ');
         return line.append("total=").append(vault.journal().total()).append('\n').toString();
     }
 

@@ -237,8 +237,8 @@ public final class StartupBench {
                 cmd.add("-Dquarkus.kvconfig.credential.identity-endpoint=" + vaultEnv.get("IDENTITY_ENDPOINT"));
                 cmd.add("-Dquarkus.kvconfig.credential.identity-header=" + vaultEnv.get("IDENTITY_HEADER"));
             }
-            cmd.add("-Dquarkus.kvconfig.tls.trust-store=" + vaultEnv.get("TRUST_STORE"));
-            cmd.add("-Dquarkus.kvconfig.tls.trust-store-password=" + vaultEnv.get("TRUST_STORE_PASSWORD"));
+            // the CA as PEM, as the Dev Service passes it (a PKCS12 store costs a MAC check at every start)
+            cmd.add("-Dquarkus.kvconfig.tls.trust-store=" + vaultEnv.get("CA_PEM"));
             cmd.add("-Dquarkus.kvconfig.challenge-resource-verification=false");
             cmd.add("-Dquarkus.kvconfig.parallelism=" + c.parallelism());
             if (c.credential() != null) {
@@ -500,9 +500,10 @@ public final class StartupBench {
                 .append("*resolution* = the extension's startup line `Key Vault: resolved N references to M secrets in T ms` (whole phase: SDK, client, credential, fetches); ")
                 .append("*of which fetching* = the resolver's figure in the same line, `(fetch F ms, R requests)` (token, challenge, GETs); ")
                 .append("*CPU ms at ready* = user + system CPU of the app process (all threads) when it became ready, from /proc/PID/stat (2 cores: CPU ms / ready ms near 2 means startup was CPU-bound); ")
-                .append("*vault requests* = dev vault journal per start (token / challenge / GetSecret / total).\n\n");
-        md.append("| case | parallelism | ready ms | started in ms | resolution ms | of which fetching ms | CPU ms at ready | RSS MB | vault requests (tok/chal/get/total) | failed |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+                .append("*vault requests* = dev vault journal per start (token / challenge / GetSecret / total); ")
+                .append("*TLS conns / HTTP/2 requests* = TLS connections the vault accepted in that start, and how many of its requests came over HTTP/2.\n\n");
+        md.append("| case | parallelism | ready ms | started in ms | resolution ms | of which fetching ms | CPU ms at ready | RSS MB | vault requests (tok/chal/get/total) | TLS conns / HTTP/2 requests | failed |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
         for (var e : byCase.entrySet()) {
             Case c = e.getKey();
             List<Run> rs = e.getValue();
@@ -515,6 +516,7 @@ public final class StartupBench {
                     .append(" | ").append(fmt(Stat.of(rs, Run::cpuMs)))
                     .append(" | ").append(fmtMb(Stat.of(rs, r -> r.rssKb() / 1024.0)))
                     .append(" | ").append(vaultCounts(rs))
+                    .append(" | ").append(counts(rs, List.of("connections", "h2")))
                     .append(" | ").append(rs.stream().filter(r -> !r.ok()).count())
                     .append(" |\n");
         }
@@ -620,12 +622,17 @@ public final class StartupBench {
     }
 
     static String vaultCounts(List<Run> rs) {
+        return counts(rs, List.of("Token", "Challenge", "GetSecret", "total"));
+    }
+
+    /** Each counter's value over the successful starts ("3", or "2–3" when they differ), joined with " / ". */
+    static String counts(List<Run> rs, List<String> keys) {
         List<Run> ok = rs.stream().filter(Run::ok).toList();
         if (ok.isEmpty() || ok.get(0).vault().isEmpty()) {
             return "–";
         }
         List<String> parts = new ArrayList<>();
-        for (String op : List.of("Token", "Challenge", "GetSecret", "total")) {
+        for (String op : keys) {
             List<Long> v = ok.stream().map(r -> r.vault().getOrDefault(op, -1L)).sorted().toList();
             long lo = v.get(0);
             long hi = v.get(v.size() - 1);
@@ -728,7 +735,7 @@ public final class StartupBench {
 
     static void writeCsv(Path file, List<Run> runs) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("case,app,refs,secrets,parallelism,credential,variant,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,cpu_ms,rss_kb,token,challenge,get_secret,vault_total,ok,error");
+        lines.add("case,app,refs,secrets,parallelism,credential,variant,round,warmup,ready_ms,started_ms,resolution_ms,fetch_ms,cpu_ms,rss_kb,token,challenge,get_secret,vault_total,tls_connections,http2_requests,ok,error");
         for (Run r : runs) {
             Case c = r.c();
             lines.add(String.join(",", c.id(), c.app(), "" + c.refs(), "" + c.secrets(), "" + c.parallelism(),
@@ -741,6 +748,7 @@ public final class StartupBench {
                     "" + r.rssKb(),
                     "" + r.vault().getOrDefault("Token", -1L), "" + r.vault().getOrDefault("Challenge", -1L),
                     "" + r.vault().getOrDefault("GetSecret", -1L), "" + r.vault().getOrDefault("total", -1L),
+                    "" + r.vault().getOrDefault("connections", -1L), "" + r.vault().getOrDefault("h2", -1L),
                     "" + r.ok(), r.error() == null ? "" : '"' + r.error().replace('"', '\'') + '"'));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());

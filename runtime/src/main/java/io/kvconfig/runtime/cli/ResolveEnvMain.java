@@ -201,7 +201,7 @@ public final class ResolveEnvMain {
 
     /**
      * One-line log output on stderr. The JBoss log manager (in the app's lib/boot) must be installed before the
-     * JDK HTTP client asks for a System.Logger, or it prints a warning. The resolver logs its own figures at DEBUG
+     * HTTP stack asks for a logger, or it prints a warning. The resolver logs its own figures at DEBUG
      * only; this class prints the one summary line (the extension's words), so the resolver's logger is kept to
      * warnings here.
      */

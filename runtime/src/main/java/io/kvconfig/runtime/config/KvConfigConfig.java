@@ -133,13 +133,14 @@ public interface KvConfigConfig {
 
     interface Tls {
         /**
-         * A PKCS#12 trust store whose certificates are trusted in addition to the JDK's CAs for vault, token
-         * and Resource Manager calls. Hostname verification stays on. Set by the Dev Service.
+         * A trust store whose certificates are trusted in addition to the JDK's CAs for vault, token and
+         * Resource Manager calls: a PKCS#12 file, or a file of PEM certificates ({@code -----BEGIN CERTIFICATE-----},
+         * no password, the faster one to load). Hostname verification stays on. Set by the Dev Service.
          */
         Optional<String> trustStore();
 
         /**
-         * Password of {@code trust-store}.
+         * Password of a PKCS#12 {@code trust-store} (a PEM file needs none).
          */
         Optional<String> trustStorePassword();
     }

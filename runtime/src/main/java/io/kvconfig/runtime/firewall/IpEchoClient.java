@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Finds this machine's public IPv4 address by asking plain-text IP echo services in turn (first valid
- * public answer wins). Uses the Key Vault clients' one HTTP client (JDK HttpClient underneath), so the echo
+ * public answer wins). Uses the Key Vault clients' HTTP client (Vert.x underneath), so the echo
  * endpoint is trusted exactly like the vault (JDK CAs + the configured trust store, e.g. the dev vault's CA).
  */
 public final class IpEchoClient {
@@ -119,7 +119,7 @@ public final class IpEchoClient {
     }
 
     private String describe(IOException e) {
-        if (e instanceof HttpConnectTimeoutException) {
+        if (e instanceof HttpConnectTimeoutException || e instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect timed out after " + timeout.toMillis() + " ms";
         }
         if (e instanceof EchoTimeoutException) {

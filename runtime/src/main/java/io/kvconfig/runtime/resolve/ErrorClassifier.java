@@ -23,6 +23,9 @@ import com.azure.core.http.HttpResponse;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.StreamResetException;
+
 /**
  * Maps an SDK failure to a {@link FailureKind}, whether to retry, and actionable text. Only the service's error
  * code, inner code and message are quoted (Key Vault error bodies hold no secret material); other exception
@@ -82,7 +85,8 @@ public final class ErrorClassifier {
                         "cannot connect (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage()))
                                 + "); check the vault URL, network and proxy", 0);
             }
-            if (c instanceof SSLException || c instanceof IOException) {
+            if (c instanceof SSLException || c instanceof IOException || c instanceof HttpClosedException
+                    || c instanceof StreamResetException) {
                 return new Classified(FailureKind.UNREACHABLE, true, null,
                         "connection failed (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage())) + ")",
                         0);

@@ -7,21 +7,22 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** SSLContext that trusts the JDK's CAs plus the certificates of an extra PKCS12 trust store. */
+/** A trust manager that trusts the JDK's CAs plus the certificates of an extra trust store (PKCS12, or PEM certificates). */
 final class TrustStores {
 
     private TrustStores() {
     }
 
-    static SSLContext sslContext(Path extraTrustStore, String password) {
+    static X509TrustManager trustManager(Path extraTrustStore, String password) {
         try {
             KeyStore merged = KeyStore.getInstance("PKCS12");
             merged.load(null, null);
@@ -42,9 +43,7 @@ final class TrustStores {
                 throw new IllegalArgumentException(KeyVaultSettings.TLS_TRUST_STORE + "=" + extraTrustStore
                         + " contains no certificates");
             }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] { defaultTrustManager(merged) }, null);
-            return ctx;
+            return defaultTrustManager(merged);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("Cannot set up TLS trust from " + KeyVaultSettings.TLS_TRUST_STORE + "="
                     + extraTrustStore + ": " + e.getMessage(), e);
@@ -56,6 +55,21 @@ final class TrustStores {
             throw new IllegalArgumentException(KeyVaultSettings.TLS_TRUST_STORE + "=" + path
                     + " does not exist or is not readable");
         }
+        if (isPem(path)) {
+            // PEM certificates: no keystore MAC to verify (a PKCS12 load runs ~10k PBKDF2 rounds in a cold JVM)
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            int i = 0;
+            try (InputStream in = Files.newInputStream(path)) {
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    ks.setCertificateEntry("pem-" + i++, c);
+                }
+            } catch (CertificateException e) {
+                throw new IllegalArgumentException(KeyVaultSettings.TLS_TRUST_STORE + "=" + path
+                        + " cannot be read as PEM certificates: " + e.getMessage(), e);
+            }
+            return ks;
+        }
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(path)) {
             ks.load(in, password == null ? null : password.toCharArray());
@@ -66,6 +80,13 @@ final class TrustStores {
                     + " or format?): " + e.getMessage(), e);
         }
         return ks;
+    }
+
+    private static boolean isPem(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] head = in.readNBytes(64);
+            return new String(head, java.nio.charset.StandardCharsets.US_ASCII).stripLeading().startsWith("-----BEGIN");
+        }
     }
 
     private static X509TrustManager defaultTrustManager(KeyStore ks) throws GeneralSecurityException {

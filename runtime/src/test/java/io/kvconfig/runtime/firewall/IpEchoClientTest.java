@@ -74,7 +74,8 @@ class IpEchoClientTest {
         }
     }
 
-    private static final com.azure.core.http.HttpClient HTTP = new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder().build();
+    private static final com.azure.core.http.HttpClient HTTP = new io.kvconfig.runtime.vault.KeyVaultClients(
+            io.kvconfig.runtime.vault.KeyVaultSettings.forVault("https://unused.vault.azure.net")).httpClient();
 
     private IpEchoClient client(URI... urls) {
         return new IpEchoClient(List.of(urls), Duration.ofMillis(500), HTTP);

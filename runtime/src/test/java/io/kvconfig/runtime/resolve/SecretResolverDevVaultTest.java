@@ -195,7 +195,7 @@ class SecretResolverDevVaultTest {
         assertThat(r.failures()).isEmpty();
         assertThat(r.values()).hasSize(6).containsEntry("t.5", "throttled-value-5");
         assertThat(vault.journal().count("Throttled")).isEqualTo(5);
-        assertThat(r.stats().requestsSent()).isEqualTo(11);
+        assertThat(r.stats().requestsSent()).as(vault.journal().entries().toString()).isEqualTo(11);
     }
 
     @Test

@@ -1,0 +1,146 @@
+package io.kvconfig.runtime.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.sun.net.httpserver.HttpServer;
+
+import io.kvconfig.devvault.DevVault;
+
+/**
+ * The one transport ({@link BufferedVertxHttpClient} on its own Vert.x) against the dev vault and a plain HTTP/1.1
+ * server: trust store forms, buffered (re-readable) answers, the size bound, and that close() ends its threads.
+ */
+class KeyVaultTransportTest {
+
+    @TempDir
+    static Path tmp;
+    static DevVault vault;
+    static HttpServer plain;
+
+    @BeforeAll
+    static void start() throws IOException {
+        vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(tmp.resolve("trust"))
+                .ruleDelay(Duration.ZERO).secret("transport-one", "transport-value-1").build().start();
+        plain = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        plain.createContext("/small", ex -> {
+            byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        plain.createContext("/huge", ex -> {
+            // announces more than the bound; the client must refuse before reading it
+            ex.sendResponseHeaders(200, BufferedVertxHttpClient.MAX_RESPONSE_BYTES + 1L);
+            ex.close();
+        });
+        plain.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        vault.close();
+        plain.stop(0);
+    }
+
+    static KeyVaultSettings settings(Path trustStore, String password) {
+        Map<String, String> m = new HashMap<>();
+        m.put(KeyVaultSettings.URL, vault.vaultUrl());
+        m.put(KeyVaultSettings.CREDENTIAL_IDENTITY_ENDPOINT, vault.identityEndpoint());
+        m.put(KeyVaultSettings.CREDENTIAL_IDENTITY_HEADER, vault.identityHeader());
+        m.put(KeyVaultSettings.TLS_TRUST_STORE, trustStore.toString());
+        if (password != null) {
+            m.put(KeyVaultSettings.TLS_TRUST_STORE_PASSWORD, password);
+        }
+        m.put(KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION, "false");
+        return KeyVaultSettings.from(k -> Optional.ofNullable(m.get(k)));
+    }
+
+    static String fetch(KeyVaultSettings s) {
+        try (KeyVaultClients clients = new KeyVaultClients(s)) {
+            return clients.defaultVault().orElseThrow().getSecret("transport-one").block(Duration.ofSeconds(20)).getValue();
+        }
+    }
+
+    @Test
+    void pemAndPkcs12TrustStoresBothReachTheVault() {
+        assertThat(fetch(settings(vault.caCertificatePath(), null))).isEqualTo("transport-value-1");
+        assertThat(fetch(settings(vault.trustStorePath(), vault.trustStorePassword()))).isEqualTo("transport-value-1");
+    }
+
+    @Test
+    void aTrustStoreThatIsNeitherPemNorPkcs12IsRefusedNamingTheSetting() throws IOException {
+        Path broken = tmp.resolve("broken.pem");
+        Files.writeString(broken, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> new KeyVaultClients(settings(broken, null)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(KeyVaultSettings.TLS_TRUST_STORE + "=" + broken)
+                .hasMessageContaining("PEM");
+        Path missing = tmp.resolve("missing.p12");
+        assertThatThrownBy(() -> new KeyVaultClients(settings(missing, "x")))
+                .hasMessageContaining(KeyVaultSettings.TLS_TRUST_STORE + "=" + missing)
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void answersAreReadWholeAndCanBeReadAgain() {
+        try (KeyVaultClients clients = new KeyVaultClients(settings(vault.caCertificatePath(), null))) {
+            HttpResponse r = clients.httpClient()
+                    .send(new HttpRequest(HttpMethod.GET, "http://127.0.0.1:" + plain.getAddress().getPort() + "/small"))
+                    .block(Duration.ofSeconds(10));
+            assertThat(r.getStatusCode()).isEqualTo(200);
+            assertThat(r.getHeaderValue(com.azure.core.http.HttpHeaderName.CONTENT_TYPE)).isEqualTo("application/json");
+            assertThat(r.getBodyAsString().block()).isEqualTo("{\"ok\":true}");
+            r.close();
+            assertThat(r.getBodyAsByteArray().block()).asString(StandardCharsets.UTF_8).isEqualTo("{\"ok\":true}");
+        }
+    }
+
+    @Test
+    void anAnswerLargerThanTheBoundIsRefusedNamingTheHost() {
+        try (KeyVaultClients clients = new KeyVaultClients(settings(vault.caCertificatePath(), null))) {
+            assertThatThrownBy(() -> clients.httpClient()
+                    .send(new HttpRequest(HttpMethod.GET, "http://127.0.0.1:" + plain.getAddress().getPort() + "/huge"))
+                    .block(Duration.ofSeconds(10)))
+                    .hasMessageContaining("exceeds " + BufferedVertxHttpClient.MAX_RESPONSE_BYTES + " bytes")
+                    .hasMessageContaining("127.0.0.1");
+        }
+    }
+
+    @Test
+    void closeEndsTheTransportThreads() {
+        long before = vertxThreads();
+        KeyVaultClients clients = new KeyVaultClients(settings(vault.caCertificatePath(), null));
+        clients.defaultVault().orElseThrow().getSecret("transport-one").block(Duration.ofSeconds(20));
+        assertThat(vertxThreads()).isGreaterThan(before);
+        clients.close();
+        assertThat(vertxThreads()).isEqualTo(before);
+    }
+
+    private static long vertxThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("vert.x-") && !t.getName().contains("blocked-thread-checker"))
+                .count();
+    }
+}
