@@ -416,8 +416,8 @@ public final class DevVault implements AutoCloseable {
         tokenServer = HttpServer.create(new InetSocketAddress(bind, config.tokenPort), 64);
         tokenServer.createContext("/", new TokenEndpoint(this, mapper));
         tokenServer.setExecutor(tokenPool);
-        https = HttpsPort.start(bind.getHostAddress(), config.httpsPort, tls.keyManagerFactory(), config.threads,
-                faults::nextLatencyNanos, journal::connection, this::handleHttps);
+        https = HttpsPort.start(bind.getHostAddress(), config.httpsPort, tls.keyManagerFactory(), config.http2,
+                config.threads, faults::nextLatencyNanos, journal::connection, this::handleHttps);
         tokenServer.start();
     }
 
@@ -519,6 +519,7 @@ public final class DevVault implements AutoCloseable {
         private String identityHeader;
         private String defaultAction;
         private int threads = 64;
+        private boolean http2 = true;
         private boolean armDenyReads;
         private boolean armDenyWrites;
         private final List<String[]> seeds = new java.util.ArrayList<>();
@@ -629,6 +630,15 @@ public final class DevVault implements AutoCloseable {
         /** Initially refuse ARM writes (PUT/PATCH) of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
         public Builder armDenyWrites(boolean deny) {
             this.armDenyWrites = deny;
+            return this;
+        }
+
+        /**
+         * Whether the HTTPS port offers HTTP/2 (default true, as Key Vault does). False: ALPN offers HTTP/1.1 only,
+         * to test and measure clients on a server without HTTP/2 (one connection per request in flight).
+         */
+        public Builder http2(boolean offer) {
+            this.http2 = offer;
             return this;
         }
 

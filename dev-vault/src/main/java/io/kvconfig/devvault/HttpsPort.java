@@ -65,11 +65,11 @@ final class HttpsPort implements AutoCloseable {
     }
 
     /** Binds host:port (0 = a free port) and serves until closed. */
-    static HttpsPort start(String host, int port, KeyManagerFactory keys, int threads, LongSupplier latencyNanos,
-            Runnable onConnection, Consumer<Exchange> handler) throws IOException {
+    static HttpsPort start(String host, int port, KeyManagerFactory keys, boolean http2, int threads,
+            LongSupplier latencyNanos, Runnable onConnection, Consumer<Exchange> handler) throws IOException {
         HttpsPort p = new HttpsPort(threads, latencyNanos, onConnection, handler);
         try {
-            p.listen(host, port, keys);
+            p.listen(host, port, keys, http2);
             return p;
         } catch (IOException | RuntimeException e) {
             p.close();
@@ -77,14 +77,14 @@ final class HttpsPort implements AutoCloseable {
         }
     }
 
-    private void listen(String host, int port, KeyManagerFactory keys) throws IOException {
+    private void listen(String host, int port, KeyManagerFactory keys, boolean http2) throws IOException {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
                 .setSsl(true)
                 .setKeyCertOptions(KeyCertOptions.wrap(keys))
                 .setUseAlpn(true)
-                .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+                .setAlpnVersions(http2 ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1))
                 .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
                 // configured latency is the latency seen: no Nagle delay on small answers (Vert.x default, kept)
                 .setTcpNoDelay(true)

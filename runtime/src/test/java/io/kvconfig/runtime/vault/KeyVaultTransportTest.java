@@ -83,6 +83,61 @@ class KeyVaultTransportTest {
         }
     }
 
+    static Map<String, String> refs(int n) {
+        Map<String, String> raw = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            raw.put("batch." + i, "@kv:batch-" + i);
+        }
+        return raw;
+    }
+
+    static void seedBatch(DevVault v, int n) {
+        for (int i = 0; i < n; i++) {
+            v.setSecret("batch-" + i, "batch-value-" + i);
+        }
+    }
+
+    @Test
+    void aBatchIsMultiplexedOverOneHttp2Connection() {
+        seedBatch(vault, 60);
+        vault.journal().reset();
+        try (KeyVaultClients clients = new KeyVaultClients(settings(vault.caCertificatePath(), null))) {
+            var r = new io.kvconfig.runtime.resolve.SecretResolver(clients).resolveValues(refs(60));
+            assertThat(r.failures()).isEmpty();
+            assertThat(r.values()).hasSize(60).containsEntry("batch.59", "batch-value-59");
+        }
+        // 60 GETs (and the challenge round, unless the SDK's per-JVM challenge cache already had this vault):
+        // every one over HTTP/2, and one TLS handshake for the whole batch
+        assertThat(vault.journal().count("GetSecret")).isEqualTo(60);
+        assertThat(vault.journal().http2Requests()).isEqualTo(60 + vault.journal().count("Challenge"));
+        assertThat(vault.journal().connections()).isEqualTo(1);
+    }
+
+    @Test
+    void aServerWithoutHttp2GetsOneConnectionPerRequestInFlightAtMost() {
+        try (DevVault h1 = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(tmp.resolve("trust-h1"))
+                .http2(false).latency(Duration.ofMillis(20)).build().start()) {
+            seedBatch(h1, 40);
+            h1.journal().reset();
+            Map<String, String> m = new HashMap<>();
+            m.put(KeyVaultSettings.URL, h1.vaultUrl());
+            m.put(KeyVaultSettings.CREDENTIAL_IDENTITY_ENDPOINT, h1.identityEndpoint());
+            m.put(KeyVaultSettings.CREDENTIAL_IDENTITY_HEADER, h1.identityHeader());
+            m.put(KeyVaultSettings.TLS_TRUST_STORE, h1.caCertificatePath().toString());
+            m.put(KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION, "false");
+            m.put(KeyVaultSettings.PARALLELISM, "8");
+            try (KeyVaultClients clients = new KeyVaultClients(KeyVaultSettings.from(k -> Optional.ofNullable(m.get(k))))) {
+                var r = new io.kvconfig.runtime.resolve.SecretResolver(clients).resolveValues(refs(40));
+                assertThat(r.failures()).isEmpty();
+                assertThat(r.values()).hasSize(40).containsEntry("batch.39", "batch-value-39");
+            }
+            assertThat(h1.journal().http2Requests()).isZero();
+            assertThat(h1.journal().count("GetSecret")).isEqualTo(40);
+            // HTTP/1.1 fallback: connections are reused, never more than the parallelism
+            assertThat(h1.journal().connections()).isBetween(1L, 8L);
+        }
+    }
+
     @Test
     void pemAndPkcs12TrustStoresBothReachTheVault() {
         assertThat(fetch(settings(vault.caCertificatePath(), null))).isEqualTo("transport-value-1");
