@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark harness (issue 7). One command:
 #
-#   ./benchmarks/run.sh            full run: N = 0,1,10,50,100 and 100 refs -> 10 secrets, parallelism 16
+#   ./benchmarks/run.sh            full run: N = 0,1,10,50,100 and 100 refs -> 10 secrets, parallelism 100
 #                                  and 1 side by side, 5 starts each, then the admin API load run
 #   ./benchmarks/run.sh --smoke    CI smoke: N = 0,1, one start each, 2 s load runs (proves it runs)
 #
 # Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
-#          --refs 0,1,10,50,100  --parallelism 16,1  --sweep 4,8,32 (more parallelisms at the largest N)
+#          --refs 0,1,10,50,100  --parallelism 100,1  --sweep 16,32,64 (more parallelisms at the largest N)
 #          --variants c1,appcds|none (JVM-option rows)
 #          --credentials managed-identity,env-default,env-managed-identity|none (1-reference credential rows;
 #            env-X = identity endpoint from the process environment, so the SDK's own credential X runs)
@@ -22,8 +22,8 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 ARGS="$*"
-SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=16,1 SHARED=100:10
-CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=4,8,32 INSTALL=true STARTUP=true LOAD=true OUT=""
+SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
+CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=16,32,64 INSTALL=true STARTUP=true LOAD=true OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;

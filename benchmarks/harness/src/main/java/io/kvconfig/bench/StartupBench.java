@@ -141,7 +141,7 @@ public final class StartupBench {
 
     static List<Case> cases(Map<String, String> opts) {
         List<Integer> refs = ints(opts.getOrDefault("refs", "0,1,10,50,100"));
-        List<Integer> par = ints(opts.getOrDefault("parallelism", "16,1"));
+        List<Integer> par = ints(opts.getOrDefault("parallelism", "100,1"));
         List<Case> cases = new ArrayList<>();
         cases.add(new Case("plain", "plain", 0, 0, 0, null, null));
         for (int n : refs) {
@@ -521,7 +521,7 @@ public final class StartupBench {
                     .append(" |\n");
         }
 
-        List<Integer> par = ints(opts.getOrDefault("parallelism", "16,1"));
+        List<Integer> par = ints(opts.getOrDefault("parallelism", "100,1"));
         if (par.size() >= 2) {
             int pp = par.get(0);
             int ps = par.get(par.size() - 1);
@@ -612,7 +612,7 @@ public final class StartupBench {
     }
 
     static Case variantCase(List<Case> cases, int refs, String variant) {
-        int p = cases.stream().filter(c -> c.kv() && c.refs() > 0).mapToInt(Case::parallelism).findFirst().orElse(16);
+        int p = cases.stream().filter(c -> c.kv() && c.refs() > 0).mapToInt(Case::parallelism).findFirst().orElse(100);
         return cases.stream().filter(c -> c.kv() && c.refs() == refs && c.secrets() == refs && c.credential() == null
                 && java.util.Objects.equals(c.variant(), variant) && (refs == 0 || c.parallelism() == p)).findFirst().orElse(null);
     }

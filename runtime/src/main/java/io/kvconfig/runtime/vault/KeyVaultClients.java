@@ -51,6 +51,8 @@ public final class KeyVaultClients implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KeyVaultClients.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Connections per host when a server does not offer HTTP/2. */
+    static final int MAX_HTTP1_CONNECTIONS = 16;
     /** A request with no traffic for this long fails (the resolver's own per-attempt timeout is shorter). */
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     /**
@@ -83,8 +85,9 @@ public final class KeyVaultClients implements AutoCloseable {
                 .setUseAlpn(true)
                 // one multiplexed connection per vault (and per ARM host) ...
                 .setHttp2MaxPoolSize(1)
-                // ... and, when the server only speaks HTTP/1.1, one connection per request in flight
-                .setMaxPoolSize(settings.parallelism());
+                // ... and, when the server only speaks HTTP/1.1, one connection per request in flight, up to a
+                // cap: each one costs a TLS handshake (further requests wait for a free connection)
+                .setMaxPoolSize(Math.min(settings.parallelism(), MAX_HTTP1_CONNECTIONS));
         HttpClientOptions http1 = options(trust).setProtocolVersion(HttpVersion.HTTP_1_1);
         this.httpClient = new BufferedVertxHttpClient(vertx.createHttpClient(h2), vertx.createHttpClient(http1), IDLE_TIMEOUT);
         this.credential = buildCredential(settings, httpClient);

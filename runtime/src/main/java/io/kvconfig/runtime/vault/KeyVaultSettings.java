@@ -56,7 +56,7 @@ public record KeyVaultSettings(
     public static final String TLS_TRUST_STORE_PASSWORD = PREFIX + "tls.trust-store-password";
     public static final String CHALLENGE_RESOURCE_VERIFICATION = PREFIX + "challenge-resource-verification";
 
-    public static final int DEFAULT_PARALLELISM = 16;
+    public static final int DEFAULT_PARALLELISM = 100;
     public static final int MAX_PARALLELISM = 256;
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(30);
 

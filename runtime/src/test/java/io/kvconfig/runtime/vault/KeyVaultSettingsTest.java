@@ -33,7 +33,7 @@ class KeyVaultSettingsTest {
         assertThat(s.vaultUrl()).isEmpty();
         assertThat(s.configured()).isFalse();
         assertThat(s.credentialType()).isEqualTo(CredentialType.DEFAULT);
-        assertThat(s.parallelism()).isEqualTo(16);
+        assertThat(s.parallelism()).isEqualTo(100);
         assertThat(s.startupTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.challengeResourceVerification()).isTrue();
         assertThat(s.trustStore()).isEmpty();
