@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -196,35 +197,52 @@ public final class SecretResolver {
 
         /**
          * One vault: prime with ONE request (the challenge and the token are fetched once), then fan out the rest
-         * with at most {@code parallelism} requests in flight. A vault-wide failure of the primer (authentication,
-         * unreachable, firewall, deadline) is applied to the others without sending them.
+         * with at most {@code parallelism} requests in flight. The fan-out starts as soon as the primer goes out
+         * with a token (the challenge is answered and the token cached: {@link KeyVaultClients#authorized}), not when
+         * its answer is back, so N secrets cost the challenge, the token and ONE round trip. If the primer ends
+         * without ever getting a token (authentication failed, unreachable, deadline), that vault-wide failure is
+         * applied to the others without sending them.
          */
         private Mono<Void> fetchVault(List<Target> group) {
             Target primer = group.get(0);
             List<Target> rest = group.subList(1, group.size());
-            return fetchEach(List.of(primer), false)
-                    .then(Mono.defer(() -> retryFirewallBlocked(List.of(primer))))
-                    .then(Mono.defer(() -> {
-                        Outcome p = primer.outcome;
-                        boolean vaultWide = !p.ok() && switch (p.kind()) {
-                            case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
-                            default -> false;
-                        };
-                        if (vaultWide) {
-                            for (Target t : rest) {
-                                t.outcome = Outcome.failed(p.kind(), "not requested: " + p.message()
-                                        + " (seen for secret '" + primer.name + "' in the same vault)");
-                            }
-                            return Mono.<Void> empty();
+            if (rest.isEmpty()) {
+                return fetchEach(List.of(primer), false, settings.parallelism())
+                        .then(Mono.defer(() -> retryFirewallBlocked(List.of(primer))));
+            }
+            // started now and shared: the primer runs on whichever way the fan-out is triggered
+            CompletableFuture<Void> primed = fetchEach(List.of(primer), false, 1).toFuture();
+            Mono<Boolean> authorizedFirst = Mono.firstWithSignal(
+                    Mono.fromFuture(clients.authorized(primer.key.vaultUrl()), true).thenReturn(true),
+                    Mono.fromFuture(primed, true).thenReturn(false));
+            return authorizedFirst.flatMap(early -> {
+                if (early) {
+                    // the primer holds one of the parallelism slots
+                    return Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, Math.max(1, settings.parallelism() - 1)))
+                            // a firewall refusal (rule missing or removed meanwhile): the hook once, then a retry
+                            .then(Mono.defer(() -> retryFirewallBlocked(group)));
+                }
+                return retryFirewallBlocked(List.of(primer)).then(Mono.defer(() -> {
+                    Outcome p = primer.outcome;
+                    boolean vaultWide = !p.ok() && switch (p.kind()) {
+                        case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
+                        default -> false;
+                    };
+                    if (vaultWide) {
+                        for (Target t : rest) {
+                            t.outcome = Outcome.failed(p.kind(), "not requested: " + p.message()
+                                    + " (seen for secret '" + primer.name + "' in the same vault)");
                         }
-                        // a firewall refusal in the fan-out (rule removed meanwhile): the hook, then a retry
-                        return fetchEach(rest, false).then(Mono.defer(() -> retryFirewallBlocked(rest)));
-                    }));
+                        return Mono.<Void> empty();
+                    }
+                    return fetchEach(rest, false, settings.parallelism()).then(Mono.defer(() -> retryFirewallBlocked(rest)));
+                }));
+            });
         }
 
-        private Mono<Void> fetchEach(List<Target> list, boolean firewallRetry) {
+        private Mono<Void> fetchEach(List<Target> list, boolean firewallRetry, int parallelism) {
             return Flux.fromIterable(list)
-                    .flatMap(t -> attempt(t, 1, null, firewallRetry).doOnNext(o -> t.outcome = o), settings.parallelism())
+                    .flatMap(t -> attempt(t, 1, null, firewallRetry).doOnNext(o -> t.outcome = o), parallelism)
                     .then();
         }
 
@@ -243,7 +261,7 @@ public final class SecretResolver {
             }
             return Mono.fromCallable(() -> callHook(vault))
                     .subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(again -> again ? fetchEach(blocked, true) : Mono.empty());
+                    .flatMap(again -> again ? fetchEach(blocked, true, settings.parallelism()) : Mono.empty());
         }
 
         private boolean callHook(String vault) {

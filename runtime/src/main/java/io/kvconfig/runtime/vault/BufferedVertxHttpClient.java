@@ -85,18 +85,20 @@ final class BufferedVertxHttpClient implements HttpClient {
                         return payload == null ? req.send() : req.send(payload);
                     })
                     .compose(resp -> read(request, resp));
-            // a cancelled call (the resolver's deadline, a caller's timeout) resets its stream instead of leaving
-            // the request running on the server
+            // a call cancelled before its answer (the resolver's deadline, a caller's timeout) resets its stream
+            // instead of leaving the request running on the server; a cancel after the answer (operators that
+            // cancel upstream once they have their value) must not touch the request: over HTTP/1.1 its
+            // connection is back in the pool, serving someone else
             return Mono.fromCompletionStage(answer.toCompletionStage())
                     // the SDK's work on the answer (policies, JSON, models) off the event loop: one HTTP/2
                     // connection is one event-loop thread, which would otherwise run every response of a batch
                     .publishOn(Schedulers.parallel())
                     .doOnCancel(() -> {
-                HttpClientRequest req = sent.get();
-                if (req != null) {
-                    req.reset();
-                }
-            });
+                        HttpClientRequest req = sent.get();
+                        if (req != null && !answer.isComplete()) {
+                            req.reset();
+                        }
+                    });
         });
     }
 

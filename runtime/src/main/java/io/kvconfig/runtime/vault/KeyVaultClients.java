@@ -3,6 +3,7 @@ package io.kvconfig.runtime.vault;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -10,6 +11,13 @@ import org.jboss.logging.Logger;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpPipelineCallContext;
+import com.azure.core.http.HttpPipelineNextPolicy;
+import com.azure.core.http.HttpPipelineNextSyncPolicy;
+import com.azure.core.http.HttpPipelinePosition;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.Configuration;
@@ -27,6 +35,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.TrustOptions;
+import reactor.core.publisher.Mono;
 
 /**
  * The process's Key Vault plumbing: ONE HTTP client on a small Vert.x instance (JDK CAs + the configured trust
@@ -68,6 +77,7 @@ public final class KeyVaultClients implements AutoCloseable {
     private final TokenCredential credential;
     private final String credentialDescription;
     private final Map<String, SecretAsyncClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> authorized = new ConcurrentHashMap<>();
 
     public KeyVaultClients(KeyVaultSettings settings) {
         this.settings = settings;
@@ -124,6 +134,14 @@ public final class KeyVaultClients implements AutoCloseable {
         return clients.computeIfAbsent(url, this::build);
     }
 
+    /**
+     * Completes once a request to this vault has gone out with a token: the SDK has answered the vault's challenge
+     * and cached the token, so further requests need neither. The resolver starts its fan-out on it.
+     */
+    public CompletableFuture<Void> authorized(String vaultUrl) {
+        return authorized.computeIfAbsent(SecretReferenceParser.normalizeVaultUrl(vaultUrl), u -> new CompletableFuture<>());
+    }
+
     /** The client for the configured default vault, if any. */
     public Optional<SecretAsyncClient> defaultVault() {
         return settings.vaultUrl().map(this::forVault);
@@ -134,11 +152,39 @@ public final class KeyVaultClients implements AutoCloseable {
                 .vaultUrl(vaultUrl)
                 .credential(credential)
                 .httpClient(httpClient)
-                .retryOptions(NO_RETRIES);
+                .retryOptions(NO_RETRIES)
+                // runs after the SDK's challenge/credential policy: sees each request as sent
+                .addPolicy(new AuthorizedSignal(authorized(vaultUrl)));
         if (!settings.challengeResourceVerification()) {
             b.disableChallengeResourceVerification();
         }
         return b.buildAsyncClient();
+    }
+
+    /** Completes its future when a request passes with an Authorization header (after the SDK's credential policy). */
+    private record AuthorizedSignal(CompletableFuture<Void> signal) implements HttpPipelinePolicy {
+        @Override
+        public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
+            seen(context);
+            return next.process();
+        }
+
+        @Override
+        public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
+            seen(context);
+            return next.processSync();
+        }
+
+        private void seen(HttpPipelineCallContext context) {
+            if (!signal.isDone() && context.getHttpRequest().getHeaders().getValue(HttpHeaderName.AUTHORIZATION) != null) {
+                signal.complete(null);
+            }
+        }
+
+        @Override
+        public HttpPipelinePosition getPipelinePosition() {
+            return HttpPipelinePosition.PER_RETRY;
+        }
     }
 
     static Configuration azureConfiguration(KeyVaultSettings s) {
