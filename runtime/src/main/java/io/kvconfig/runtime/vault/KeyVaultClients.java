@@ -84,8 +84,10 @@ public final class KeyVaultClients implements AutoCloseable {
         TrustOptions trust = settings.trustStore()
                 .map(p -> TrustOptions.wrap(TrustStores.trustManager(p, settings.trustStorePassword().orElse(null))))
                 .orElse(null);
-        // its own small Vert.x: resolution runs while the config is built, before the application's Vert.x exists
+        // its own small Vert.x: resolution runs while the config is built, before the application's Vert.x exists;
+        // daemon threads: a start that fails while resolving (no shutdown task yet) must still let the JVM exit
         this.vertx = Vertx.vertx(new VertxOptions()
+                .setUseDaemonThread(true)
                 .setEventLoopPoolSize(Math.min(2, Runtime.getRuntime().availableProcessors()))
                 .setWorkerPoolSize(2)
                 .setInternalBlockingPoolSize(2)
