@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,7 +118,7 @@ public final class IpEchoClient {
     }
 
     private String describe(IOException e) {
-        if (e instanceof HttpConnectTimeoutException || e instanceof io.netty.channel.ConnectTimeoutException) {
+        if (e instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect timed out after " + timeout.toMillis() + " ms";
         }
         if (e instanceof EchoTimeoutException) {

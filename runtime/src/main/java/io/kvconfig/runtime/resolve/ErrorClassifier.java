@@ -3,7 +3,6 @@ package io.kvconfig.runtime.resolve;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -80,7 +79,8 @@ public final class ErrorClassifier {
                         "cannot resolve the vault host (" + cut(oneLine(c.getMessage())) + "); check the vault URL and DNS",
                         0);
             }
-            if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
+            // refused, and connect timeouts (Netty's ConnectTimeoutException is a ConnectException)
+            if (c instanceof ConnectException) {
                 return new Classified(FailureKind.UNREACHABLE, true, null,
                         "cannot connect (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage()))
                                 + "); check the vault URL, network and proxy", 0);

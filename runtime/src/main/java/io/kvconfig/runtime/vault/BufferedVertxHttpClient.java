@@ -18,6 +18,7 @@ import com.azure.core.util.CoreUtils;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -31,8 +32,11 @@ import reactor.core.scheduler.Schedulers;
  * The azure-core transport of this project: an SDK {@link HttpClient} over Vert.x HTTP clients, so the SDK's
  * clients (secrets, credential, Resource Manager) keep their pipelines while HTTPS requests go over HTTP/2 when the
  * server offers it (ALPN; HTTP/1.1 otherwise). Plain-HTTP requests (IMDS and App Service identity endpoints) use an
- * HTTP/1.1 client: an HTTP/2 client would try an h2c upgrade and hold its one connection while upgrading. Every answer here is small JSON (a secret is at most 25 KB), so responses are read whole
- * before the SDK sees them: nothing to stream, nothing to release, and a response can be read any number of times.
+ * HTTP/1.1 client: an HTTP/2 client would try an h2c upgrade and hold its one connection while upgrading.
+ * <p>
+ * Every answer here is small JSON (a secret is at most 25 KB), so responses are read whole, up to
+ * {@link #MAX_RESPONSE_BYTES}, before the SDK sees them: nothing to stream, nothing to release, and a response can be
+ * read any number of times.
  * <p>
  * Why not the SDK's own Vert.x adapter (azure-core-http-vertx 1.1.4): its {@code HttpResponse.close()} closes the
  * underlying connection through {@code netSocket()}, so the Key Vault challenge (whose 401 the SDK closes) cost a
@@ -102,14 +106,23 @@ final class BufferedVertxHttpClient implements HttpClient {
         });
     }
 
+    /** The whole body, refused past the bound whether or not the server announced its length. */
     private static Future<HttpResponse> read(HttpRequest request, HttpClientResponse resp) {
-        String length = resp.getHeader("Content-Length");
-        if (length != null && length.length() < 19 && Long.parseLong(length.strip()) > MAX_RESPONSE_BYTES) {
-            resp.request().reset();
-            return Future.failedFuture(new IOException("response of " + length.strip() + " bytes from "
-                    + request.getUrl().getHost() + " exceeds " + MAX_RESPONSE_BYTES + " bytes"));
-        }
-        return resp.body().map(buf -> new Buffered(request, resp.statusCode(), headers(resp.headers()), buf.getBytes()));
+        Promise<HttpResponse> done = Promise.promise();
+        Buffer body = Buffer.buffer();
+        resp.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_RESPONSE_BYTES) {
+                if (done.tryFail(new IOException("response from " + request.getUrl().getHost() + " exceeds "
+                        + MAX_RESPONSE_BYTES + " bytes"))) {
+                    resp.request().reset();
+                }
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        resp.exceptionHandler(done::tryFail);
+        resp.endHandler(v -> done.tryComplete(new Buffered(request, resp.statusCode(), headers(resp.headers()), body.getBytes())));
+        return done.future();
     }
 
     private static HttpHeaders headers(MultiMap vertxHeaders) {

@@ -154,7 +154,8 @@ class FirewallAllowlisterDevVaultTest {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         root.addHandler(h);
         try {
-            assertThat(resolve(allowlister()).successful()).isTrue();
+            Resolution first = resolve(allowlister());
+            assertThat(first.successful()).as(first.failureReport()).isTrue();
             vault.firewall().publicNetworkAccess("Disabled");
             allowlister().allowlist();
         } finally {

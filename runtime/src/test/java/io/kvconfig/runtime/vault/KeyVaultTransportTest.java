@@ -50,12 +50,22 @@ class KeyVaultTransportTest {
                 out.write(body);
             }
         });
-        plain.createContext("/huge", ex -> {
-            // announces more than the bound; the client must refuse before reading it
-            ex.sendResponseHeaders(200, BufferedVertxHttpClient.MAX_RESPONSE_BYTES + 1L);
-            ex.close();
-        });
+        // more than the bound, with its length announced and without (chunked): both are refused
+        plain.createContext("/huge", ex -> sendOversized(ex, BufferedVertxHttpClient.MAX_RESPONSE_BYTES + 1L));
+        plain.createContext("/huge-chunked", ex -> sendOversized(ex, 0));
         plain.start();
+    }
+
+    static void sendOversized(com.sun.net.httpserver.HttpExchange ex, long announced) throws IOException {
+        ex.sendResponseHeaders(200, announced);
+        byte[] chunk = new byte[64 * 1024];
+        try (OutputStream out = ex.getResponseBody()) {
+            for (long sent = 0; sent <= BufferedVertxHttpClient.MAX_RESPONSE_BYTES; sent += chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, BufferedVertxHttpClient.MAX_RESPONSE_BYTES + 1L - sent));
+            }
+        } catch (IOException clientGaveUp) {
+            // the client resets once it is past the bound
+        }
     }
 
     @AfterAll
@@ -194,11 +204,12 @@ class KeyVaultTransportTest {
         }
     }
 
-    @Test
-    void anAnswerLargerThanTheBoundIsRefusedNamingTheHost() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "/huge", "/huge-chunked" })
+    void anAnswerLargerThanTheBoundIsRefusedNamingTheHost(String path) {
         try (KeyVaultClients clients = new KeyVaultClients(settings(vault.caCertificatePath(), null))) {
             assertThatThrownBy(() -> clients.httpClient()
-                    .send(new HttpRequest(HttpMethod.GET, "http://127.0.0.1:" + plain.getAddress().getPort() + "/huge"))
+                    .send(new HttpRequest(HttpMethod.GET, "http://127.0.0.1:" + plain.getAddress().getPort() + path))
                     .block(Duration.ofSeconds(10)))
                     .hasMessageContaining("exceeds " + BufferedVertxHttpClient.MAX_RESPONSE_BYTES + " bytes")
                     .hasMessageContaining("127.0.0.1");
