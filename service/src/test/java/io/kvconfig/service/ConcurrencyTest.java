@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.kvconfig.runtime.dotenv.DotEnvFormat;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
@@ -27,8 +27,8 @@ import io.quarkus.test.junit.TestProfile;
 @ExtendWith(LeakCheck.class)
 class ConcurrencyTest {
 
-    @ConfigProperty(name = "quarkus.http.test-port")
-    int port;
+    @TestHTTPResource("/api/settings")
+    URI settings;
 
     @BeforeEach
     void reset() {
@@ -48,14 +48,14 @@ class ConcurrencyTest {
         for (int i = 0; i < 50; i++) {
             String key = (i % 2 == 0 ? "C_" : "P_") + (i / 2);
             String value = i % 2 == 0 ? LeakCheck.secret("concurrent-secret-" + i + "-'$x") : "plain value " + i;
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/settings"))
+            HttpRequest request = HttpRequest.newBuilder(settings)
                     .header("Authorization", "Bearer " + TestVault.ADMIN_SECRET)
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString("{\"" + key + "\":" + Api.q(value) + "}")).build();
             responses.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
         for (CompletableFuture<HttpResponse<String>> response : responses) {
-            HttpResponse<String> r = response.get();
+            HttpResponse<String> r = response.get(60, java.util.concurrent.TimeUnit.SECONDS);
             LeakCheck.body(r.body());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
