@@ -27,8 +27,8 @@ public class AdminAuthFilter {
             return null;
         }
         if (adminSecret.state() != AdminSecret.State.SET) {
-            return json(Response.Status.SERVICE_UNAVAILABLE,
-                    ApiError.of("unavailable", adminSecret.unavailableMessage()));
+            return ApiError.of("unavailable", adminSecret.unavailableMessage())
+                    .toResponse(Response.Status.SERVICE_UNAVAILABLE);
         }
         var headers = request.headers().getAll(HttpHeaders.AUTHORIZATION);
         if (headers.isEmpty()) {
@@ -60,9 +60,5 @@ public class AdminAuthFilter {
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(ApiError.of("unauthorized", message))
                 .build();
-    }
-
-    static Response json(Response.Status status, ApiError error) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(error).build();
     }
 }

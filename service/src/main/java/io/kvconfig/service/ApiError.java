@@ -2,6 +2,9 @@ package io.kvconfig.service;
 
 import java.util.List;
 
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -17,5 +20,10 @@ public record ApiError(String status, String message, List<Problem> errors) {
 
     public static ApiError of(String status, String message) {
         return new ApiError(status, message, null);
+    }
+
+    /** This error as a JSON answer with the given status. */
+    public Response toResponse(Response.Status httpStatus) {
+        return Response.status(httpStatus).type(MediaType.APPLICATION_JSON_TYPE).entity(this).build();
     }
 }

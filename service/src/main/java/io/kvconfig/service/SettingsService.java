@@ -166,14 +166,13 @@ public class SettingsService {
 
     public Uni<Response> write(String body) {
         if (body != null && body.getBytes(StandardCharsets.UTF_8).length > config.maxBodyBytes()) {
-            return Uni.createFrom().item(AdminAuthFilter.json(Response.Status.REQUEST_ENTITY_TOO_LARGE,
-                    ApiError.of("too_large", "The body is larger than " + config.maxBodyBytes() + " bytes; nothing was written.")));
+            return Uni.createFrom().item(ApiError.of("too_large", "The body is larger than "
+                    + config.maxBodyBytes() + " bytes; nothing was written.").toResponse(Response.Status.REQUEST_ENTITY_TOO_LARGE));
         }
         SettingsValidator.Result validated = validator.validate(body);
         if (!validated.valid()) {
-            return Uni.createFrom().item(AdminAuthFilter.json(Response.Status.BAD_REQUEST,
-                    new ApiError("invalid", "The request was rejected; nothing was written. Problems: "
-                            + validated.problems().size() + ".", validated.problems())));
+            return Uni.createFrom().item(new ApiError("invalid", "The request was rejected; nothing was written. Problems: "
+                    + validated.problems().size() + ".", validated.problems()).toResponse(Response.Status.BAD_REQUEST));
         }
         return blocking(file::read)
                 .map(doc -> plan(doc, validated.changes()))
@@ -355,8 +354,8 @@ public class SettingsService {
     }
 
     private static Response conflict(List<ApiError.Problem> problems) {
-        return AdminAuthFilter.json(Response.Status.CONFLICT,
-                new ApiError("conflict", "The request was rejected; nothing was written.", problems));
+        return new ApiError("conflict", "The request was rejected; nothing was written.", problems)
+                .toResponse(Response.Status.CONFLICT);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
