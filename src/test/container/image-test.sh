@@ -130,14 +130,22 @@ for c in podman:podman debootstrap:debootstrap curl:curl unshare:util-linux chro
 done
 if ((${#need[@]})); then
   log "installing ${need[*]}"
-  timeout 300 apt-get update -qq || fatal "apt-get update"
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need[@]}" >/dev/null || fatal "apt-get install ${need[*]}"
+  # wait for another apt/dpkg run to finish instead of failing on its lock
+  timeout 300 apt-get -o DPkg::Lock::Timeout=240 update -qq || fatal "apt-get update"
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=240 install -y -qq "${need[@]}" >/dev/null || fatal "apt-get install ${need[*]}"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kvconfig-image-test.XXXXXX")
 chmod 0700 "$WORK"
 : >"$WORK/values"
 chmod 0600 "$WORK/values"
+
+# ------------------------------------------------------------------------------------------------------------
+# The dev vault: a separate process on the host's loopback; started first, it comes up while the image builds
+mkdir -p "$WORK/vault"
+java -jar "$DEV_VAULT_JAR" --https-port 0 --token-port 0 --trust-store-dir "$WORK/vault" \
+  >"$WORK/vault/out" 2>"$WORK/vault/err" </dev/null &
+VAULT_PID=$!
 
 # ------------------------------------------------------------------------------------------------------------
 # The JRE base image from Debian's packages (cached in podman's storage)
@@ -157,8 +165,8 @@ else
   # the user the UBI OpenJDK images run as (uid 185, group root)
   echo 'jboss:x:185:0:JBoss user:/home/jboss:/sbin/nologin' >>"$base/etc/passwd"
   mkdir -p "$base/home/jboss" && chown 185:0 "$base/home/jboss"
-  jh=$(dirname "$(dirname "$(readlink -f "$base/usr/bin/java")")")
-  jh=${jh#"$base"}
+  # JAVA_HOME as the UBI images set it (the alternatives links are absolute: resolve them inside the rootfs)
+  jh=$(dirname "$(dirname "$(chroot "$base" readlink -f /usr/bin/java)")")
   if ! tar -C "$base" -c . | timeout 600 podman import \
     --change "ENV JAVA_HOME=$jh" --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     - "$BASE_IMAGE" >"$WORK/import.log" 2>&1; then
@@ -205,11 +213,7 @@ check "/data in the image: a directory, mode 700, owned by 185" \
   test "$(stat -c '%F %a %u' "$ROOT/data")" == "directory 700 185"
 
 # ------------------------------------------------------------------------------------------------------------
-# The dev vault (a separate process on the host's loopback) and its secrets
-mkdir -p "$WORK/vault"
-java -jar "$DEV_VAULT_JAR" --https-port 0 --token-port 0 --trust-store-dir "$WORK/vault" \
-  >"$WORK/vault/out" 2>"$WORK/vault/err" </dev/null &
-VAULT_PID=$!
+# The dev vault's settings and secrets
 for _ in $(seq 1 120); do
   grep -q '^export KEY_VAULT_NAME=' "$WORK/vault/out" 2>/dev/null && break
   kill -0 "$VAULT_PID" 2>/dev/null || break
@@ -290,7 +294,7 @@ start_container() {
 wait_started() {
   local name=$1 deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
-    PORT=$(sed -nE 's/.*Listening on: http:\/\/[^ ]*:([0-9]+).*/\1/p' "$WORK/$name.out" | head -n1)
+    PORT=$(sed -nE 's/.*Listening on: http:\/\/[^ ]*:([0-9]+).*/\1/p' "$WORK/$name.out" 2>/dev/null | head -n1)
     [[ -n $PORT ]] && break
     kill -0 "$CPID" 2>/dev/null || break
     sleep 0.5
