@@ -38,8 +38,11 @@ shell_name() { [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die 70 "resolver sent an 
 # the deadline and then start the server anyway. The handler stops the resolver (TERM, then KILL after 10 s),
 # reaps it and exits; bash runs it at once even while `read` or `wait` blocks on the resolver.
 resolver_pid=
+resolver_before=
 on_signal() {
   trap '' TERM INT # a second signal must not cut the clean-up short
+  # a signal between the resolver's start and `resolver_pid=$!`: $! already names it
+  if [[ -z $resolver_pid && -n $resolver_before && ${!:-} != "${resolver_before#x}" ]]; then resolver_pid=$!; fi
   if [[ -n $resolver_pid ]]; then
     kill -TERM "$resolver_pid" 2>/dev/null || true
     local tries=0
@@ -80,7 +83,7 @@ if [[ -f $env_file ]]; then
     if [[ ${!name-} != "${preset[$name]}" ]]; then export "$name=${preset[$name]}"; fi
   done
   unset preset name
-  resolver_pid= # the handler's variable, whatever the file said
+  resolver_pid= resolver_before= # the handler's variables, whatever the file said
   log "loaded $env_file"
 elif [[ -n ${ENV_FILE:-} ]]; then
   die 66 "ENV_FILE=$ENV_FILE does not exist"
@@ -109,9 +112,11 @@ if ((has_refs)); then
   # else can mix into the records. Values are applied only after the success marker.
   # The pipe is opened on its own descriptor so the resolver's PID is known (for the signal handler) before
   # the first read.
+  resolver_before=x${!:-}
   exec {resolver_fd}< <(exec "$java_cmd" "${resolver_opts[@]}" -cp "$classpath" io.kvconfig.runtime.cli.ResolveEnvMain \
     --output /dev/fd/3 3>&1 1>&2)
   resolver_pid=$!
+  resolver_before=
   while IFS= read -r -d '' -u "$resolver_fd" rec; do
     case $rec in
       S*)
