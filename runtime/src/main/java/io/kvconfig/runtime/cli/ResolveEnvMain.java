@@ -1,13 +1,16 @@
 package io.kvconfig.runtime.cli;
 
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +36,8 @@ import io.kvconfig.runtime.vault.KeyVaultSettings;
 /**
  * The container entrypoint's resolver: resolves every environment variable whose value is a {@code @kv:}
  * reference, with the extension's own {@link SecretResolver}, and hands the values to the shell through the file
- * named by {@code --output} (a pipe: {@code /dev/fd/3} or a FIFO), never through stdout, stderr, logs or disk.
+ * named by {@code --output} (an existing pipe: {@code /dev/fd/3} or a FIFO; a regular file, a directory or a
+ * missing path is refused, nothing is created), never through stdout, stderr, logs or disk.
  * <p>
  * Output: NUL-terminated records, UTF-8: {@code S<NAME>=<value>} (export), {@code U<NAME>} (unset: an optional
  * reference whose secret is missing, or a failed one with {@code --allow-unresolved}), then the success marker
@@ -49,6 +53,11 @@ public final class ResolveEnvMain {
     public static final String ALLOW_UNRESOLVED_ENV = "KVCONFIG_ALLOW_UNRESOLVED";
     static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String TAG = "kvconfig: ";
+    /** File type bits of st_mode (sys/stat.h). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
     /** JUL holds loggers weakly; keep the ones whose level we set. */
     private static final List<java.util.logging.Logger> CONFIGURED_LOGGERS = new ArrayList<>();
 
@@ -85,9 +94,10 @@ public final class ResolveEnvMain {
         if (output == null) {
             return usage(err, "--output is required");
         }
-        if (Files.isRegularFile(Path.of(output))) {
-            // values must not touch disk: only a pipe (process substitution, /dev/fd/N, FIFO) is accepted
-            return usage(err, "--output " + output + " is a regular file; pass a pipe such as /dev/fd/3 or a FIFO");
+        String refused = refuseOutput(output);
+        if (refused != null) {
+            return usage(err, "--output " + output + " " + refused
+                    + "; pass an existing pipe such as /dev/fd/3 or a FIFO (the resolver never creates a file)");
         }
 
         // candidates: every variable holding a reference, sorted for a stable report
@@ -183,8 +193,54 @@ public final class ResolveEnvMain {
         return 0;
     }
 
+    /**
+     * Why {@code output} may not receive values, or null when it may. Values must not touch disk: only something
+     * that already exists and is not a file on disk is accepted, links followed: a pipe (a FIFO, {@code /dev/fd/N}
+     * of a process substitution) or a character device. A missing path is refused, never created.
+     */
+    static String refuseOutput(String output) {
+        Path path;
+        try {
+            path = Path.of(output);
+        } catch (InvalidPathException e) {
+            return "is not a valid path";
+        }
+        String via = Files.isSymbolicLink(path) ? " (through a symbolic link)" : "";
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return "does not exist" + via;
+        } catch (IOException e) {
+            return "cannot be checked (" + e.getClass().getSimpleName() + ")" + via;
+        }
+        if (attributes.isRegularFile()) {
+            return "is a regular file" + via;
+        }
+        if (attributes.isDirectory()) {
+            return "is a directory" + via;
+        }
+        if (!attributes.isOther()) {
+            return "is not a pipe or a character device" + via;
+        }
+        try {
+            // isOther() also covers block devices and sockets: tell them apart by the file type bits of st_mode
+            int type = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
+            if (type != S_IFIFO && type != S_IFCHR) {
+                return (type == S_IFBLK ? "is a block device" : "is not a pipe or a character device") + via;
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no unix view on this platform: isOther() is all we know
+        } catch (IOException e) {
+            return "cannot be checked (" + e.getClass().getSimpleName() + ")" + via;
+        }
+        return null;
+    }
+
     private static boolean write(String output, Map<String, String> values, List<String> unsets, PrintStream err) {
-        try (OutputStream out = new BufferedOutputStream(new FileOutputStream(output, true))) {
+        // no CREATE: a path that vanished since the check is an error, never a new file
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(output), StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND))) {
             for (Map.Entry<String, String> e : values.entrySet()) {
                 record(out, "S" + e.getKey() + "=" + e.getValue());
             }
@@ -258,7 +314,7 @@ public final class ResolveEnvMain {
 
     private static int usage(PrintStream err, String problem) {
         err.println(TAG + problem);
-        err.println("usage: ResolveEnvMain --output <pipe, e.g. /dev/fd/3> [--allow-unresolved]");
+        err.println("usage: ResolveEnvMain --output <existing pipe, e.g. /dev/fd/3, or FIFO> [--allow-unresolved]");
         return 2;
     }
 }

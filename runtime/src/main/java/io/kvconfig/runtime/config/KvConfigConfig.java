@@ -174,7 +174,9 @@ public interface KvConfigConfig {
         Optional<String> resourceManagerUrl();
 
         /**
-         * Plain-text public-IP echo services, tried in turn.
+         * Plain-text public-IP echo services, tried in turn. Each must be https; plain http is refused at startup
+         * (a configuration error naming the host) unless the host is loopback (localhost, 127.0.0.0/8, ::1), because
+         * the answer is the address added to the vault firewall.
          */
         @ConfigDocDefault("https://api.ipify.org,https://checkip.amazonaws.com,https://ipv4.icanhazip.com")
         Optional<List<String>> ipEchoUrls();

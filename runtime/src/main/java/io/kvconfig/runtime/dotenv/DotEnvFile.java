@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -32,17 +33,20 @@ import org.jboss.logging.Logger;
  * A {@code .env} file on disk in {@link DotEnvFormat}. Reads parse the whole file; writes are atomic and
  * serialized:
  * <ul>
- * <li>atomic: the new content goes to a temp file in the same directory (mode 0600), which is fsynced, renamed
- * over the file ({@code ATOMIC_MOVE}) and the directory fsynced; a crash at any point leaves the old or the new
- * file, never a torn one (at worst a stale {@code .env.tmp-*} file, removed by the next write);</li>
+ * <li>atomic: the new content goes to a temp file in the same directory, created with mode 0600 (never
+ * wider, at no moment: the mode is given to the creating call, not set afterwards), which is fsynced, renamed over
+ * the file ({@code ATOMIC_MOVE}) and the directory fsynced; every write replaces the file (a new inode), and a
+ * crash at any point leaves the old or the new file, never a torn one (at worst a stale {@code .env.tmp-*} file,
+ * removed by the next write);</li>
  * <li>serialized: one {@link ReentrantLock} per file in this JVM plus an exclusive {@link FileLock} on the
  * sibling {@code <name>.lock} file across processes; {@link #update(Function)} reads, changes and writes under
  * both locks, so concurrent writers never lose each other's changes.</li>
  * </ul>
- * The file is UTF-8; a missing file reads as an empty document. A symlinked {@code .env} is written through to its
- * target (the link stays). Because the write is a rename, the file's directory must be writable: in a container,
- * mount the directory holding {@code .env}, not the single file (renaming over a bind-mounted file fails with
- * EBUSY).
+ * The file is UTF-8; a missing file reads as an empty document. A symlinked {@code .env} is resolved to its
+ * target, which is what is read, locked ({@code <target>.lock} beside the target) and replaced (temp file beside
+ * the target); the link stays a link. So writers through the link and through the target exclude each other.
+ * Because the write is a rename, the target's directory must be writable: in a container, mount the directory
+ * holding {@code .env}, not the single file (renaming over a bind-mounted file fails with EBUSY).
  */
 public final class DotEnvFile {
 
@@ -50,6 +54,14 @@ public final class DotEnvFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    /** Links followed before giving up, as the kernel's ELOOP limit. */
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * Test hook: called with each temp file right after the call that created it, before anything is written to
+     * it or done with it (to observe its mode at creation).
+     */
+    static volatile Consumer<Path> tempFileCreated;
 
     private final Path path;
 
@@ -63,15 +75,23 @@ public final class DotEnvFile {
 
     /** Parses the current file; a missing file is an empty document. */
     public DotEnvDocument read() throws IOException {
-        String text = readText();
+        return read(path);
+    }
+
+    private DotEnvDocument read(Path file) throws IOException {
+        String text = readText(file);
         return text == null ? DotEnvDocument.EMPTY : DotEnvFormat.parse(text, path.toString());
     }
 
     /** The raw text, or null when the file does not exist. Invalid UTF-8 is an error, not replaced. */
     public String readText() throws IOException {
+        return readText(path);
+    }
+
+    private String readText(Path file) throws IOException {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(path);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -96,15 +116,16 @@ public final class DotEnvFile {
      * (nothing is written when the function returns the same document instance).
      */
     public DotEnvDocument update(Function<DotEnvDocument, DotEnvDocument> change) throws IOException {
-        ReentrantLock lock = LOCKS.computeIfAbsent(path, p -> new ReentrantLock());
+        Path target = target();
+        ReentrantLock lock = LOCKS.computeIfAbsent(target, p -> new ReentrantLock());
         lock.lock();
-        try (FileChannel lockChannel = FileChannel.open(lockPath(), lockOpenOptions(), lockAttributes());
+        try (FileChannel lockChannel = FileChannel.open(lockPath(target), lockOpenOptions(), lockAttributes());
                 FileLock ignored = lockChannel.lock()) {
-            DotEnvDocument current = read();
+            DotEnvDocument current = read(target);
             DotEnvDocument next = change.apply(current);
             if (next != current) {
-                removeStaleTempFiles();
-                writeAtomically(DotEnvFormat.render(next));
+                removeStaleTempFiles(target);
+                writeAtomically(target, DotEnvFormat.render(next));
             }
             return next;
         } finally {
@@ -115,19 +136,47 @@ public final class DotEnvFile {
     /** Replaces the whole content (already rendered) atomically, under the locks. */
     public void writeText(String text) throws IOException {
         DotEnvFormat.parse(text, path.toString()); // never write a file that does not read back
-        ReentrantLock lock = LOCKS.computeIfAbsent(path, p -> new ReentrantLock());
+        Path target = target();
+        ReentrantLock lock = LOCKS.computeIfAbsent(target, p -> new ReentrantLock());
         lock.lock();
-        try (FileChannel lockChannel = FileChannel.open(lockPath(), lockOpenOptions(), lockAttributes());
+        try (FileChannel lockChannel = FileChannel.open(lockPath(target), lockOpenOptions(), lockAttributes());
                 FileLock ignored = lockChannel.lock()) {
-            removeStaleTempFiles();
-            writeAtomically(text);
+            removeStaleTempFiles(target);
+            writeAtomically(target, text);
         } finally {
             lock.unlock();
         }
     }
 
-    Path lockPath() {
-        return path.resolveSibling(path.getFileName() + ".lock");
+    /** The cross-process lock file: beside the file that is replaced (a symlink's target), never beside the link. */
+    Path lockPath() throws IOException {
+        return lockPath(target());
+    }
+
+    private static Path lockPath(Path target) {
+        return target.resolveSibling(target.getFileName() + ".lock");
+    }
+
+    /**
+     * The file that is read, locked and replaced: the path itself, or where its chain of symbolic links ends
+     * (which need not exist yet), with its directory's real path when that exists, so every spelling of one file
+     * (through links, "..", a linked directory) gets the same in-process lock.
+     */
+    Path target() throws IOException {
+        Path p = path;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == MAX_LINKS) {
+                throw new IOException("Cannot write " + path + ": too many levels of symbolic links");
+            }
+            // a relative link is relative to the directory holding the link
+            p = p.getParent().resolve(Files.readSymbolicLink(p));
+        }
+        Path dir = p.getParent();
+        Path name = p.getFileName();
+        if (name == null || dir == null) {
+            throw new IOException("Cannot write " + path + ": its symbolic link leads to " + p + ", not a file");
+        }
+        return Files.isDirectory(dir) ? dir.toRealPath().resolve(name) : p.normalize();
     }
 
     private static Set<StandardOpenOption> lockOpenOptions() {
@@ -139,23 +188,24 @@ public final class DotEnvFile {
                 : new FileAttribute<?>[0];
     }
 
-    private void writeAtomically(String text) throws IOException {
-        Path target = target();
+    private static void writeAtomically(Path target, String text) throws IOException {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve(target.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
+            // 0600 from the creating call on (the umask can only narrow it): the content is a secret's reference
+            // or, without a vault, the secret itself, and must never sit in a file others could open
             try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     lockAttributes())) {
+                Consumer<Path> hook = tempFileCreated;
+                if (hook != null) {
+                    hook.accept(tmp);
+                }
                 ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
                 }
                 out.force(true);
-            }
-            if (POSIX) {
-                // createFile's mode is filtered by the umask; 0600 is what we promise
-                Files.setPosixFilePermissions(tmp, OWNER_ONLY);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -171,11 +221,6 @@ public final class DotEnvFile {
         }
     }
 
-    /** The file itself, or a symlink's target (written through, so the link is kept). */
-    private Path target() throws IOException {
-        return Files.isSymbolicLink(path) ? path.toRealPath() : path;
-    }
-
     private static void fsyncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
@@ -186,8 +231,7 @@ public final class DotEnvFile {
     }
 
     /** Temp files left by a writer that crashed; safe to delete while we hold the cross-process lock. */
-    private void removeStaleTempFiles() throws IOException {
-        Path target = target();
+    private static void removeStaleTempFiles(Path target) throws IOException {
         if (!Files.isDirectory(target.getParent())) {
             return;
         }

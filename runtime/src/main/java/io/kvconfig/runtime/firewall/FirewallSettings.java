@@ -19,7 +19,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * @param vaultName {@code vault-name}, fallback {@code KEY_VAULT_NAME}
  * @param subscriptionId {@code subscription-id}, fallback {@code AZURE_SUBSCRIPTION_ID}; else looked up
  * @param resourceManagerUrl {@code resource-manager-url}; empty = the vault's cloud's (management.azure.com)
- * @param ipEchoUrls {@code ip-echo-urls}, tried in turn
+ * @param ipEchoUrls {@code ip-echo-urls}, tried in turn; https, or http to loopback only
  * @param ipEchoTimeout {@code ip-echo-timeout}, per echo endpoint
  * @param allowPublicNetworkAccess {@code allow-public-network-access}: add the rule even though the vault's
  *        public network access is disabled (the rule then only matters once someone re-enables it; this
@@ -136,13 +136,33 @@ public record FirewallSettings(
         for (String part : list.split(",")) {
             String p = part.strip();
             if (!p.isEmpty()) {
-                out.add(URI.create(checkedUrl(IP_ECHO_URLS, p)));
+                URI uri = URI.create(checkedUrl(IP_ECHO_URLS, p));
+                checkEchoUrl(uri);
+                out.add(uri);
             }
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(IP_ECHO_URLS + " lists no URL");
         }
         return out;
+    }
+
+    /**
+     * Refuses an IP echo URL over plain http to anything but loopback: its answer is the address put on the vault
+     * firewall, and over http anyone on the network path could choose it. The message names the property and the
+     * host (https, and http to localhost / 127.0.0.0/8 / ::1 for local stand-ins, are allowed).
+     */
+    public static void checkEchoUrl(URI url) {
+        String scheme = url.getScheme();
+        String host = url.getHost();
+        if (scheme == null || host == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))) {
+            throw new IllegalArgumentException(IP_ECHO_URLS + " must be an http(s) URL with a host, got '" + url + "'");
+        }
+        if (scheme.equalsIgnoreCase("http") && !isLoopback(host)) {
+            throw new IllegalArgumentException(IP_ECHO_URLS + ": plain http to host '" + host + "' is refused: the answer"
+                    + " is the address added to the vault firewall, and over http anyone on the way could choose it;"
+                    + " use https (http is allowed to loopback only)");
+        }
     }
 
     private static String checkedUrl(String property, String value) {

@@ -39,6 +39,7 @@ public final class IpEchoClient {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("no IP echo URL configured");
         }
+        urls.forEach(FirewallSettings::checkEchoUrl); // whoever builds the client: never trust a plain-http answer
         this.urls = List.copyOf(urls);
         this.timeout = timeout;
         this.http = http;

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,15 +16,20 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
@@ -145,7 +154,14 @@ class EntrypointScriptTest {
     }
 
     static Process start(Map<String, String> env, Path workDir, String standIn) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "bash", "-c", standIn).directory(workDir.toFile());
+        return start(List.of("bash"), env, workDir, standIn);
+    }
+
+    /** Runs {@code <launcher...> entrypoint.sh bash -c standIn}; launcher is e.g. {@code bash -x}. */
+    static Process start(List<String> launcher, Map<String, String> env, Path workDir, String standIn) throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(script.toString(), "bash", "-c", standIn));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
         pb.redirectOutput(workDir.resolve("stdout.txt").toFile()).redirectError(workDir.resolve("stderr.txt").toFile());
@@ -373,6 +389,197 @@ class EntrypointScriptTest {
         } finally {
             deny.destroy();
             deny.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+    /**
+     * A TCP server that accepts connections and never answers: a resolver talking to it is blocked in the TLS
+     * handshake (until its deadline). Records every accepted connection.
+     */
+    static final class SilentServer implements AutoCloseable {
+        final ServerSocket socket;
+        final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+        SilentServer() throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(socket.accept());
+                    }
+                } catch (IOException closed) {
+                    // closed
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url() {
+            return "https://localhost:" + socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    /** The resolver JVMs among the entrypoint's descendants. */
+    static List<ProcessHandle> resolvers(Process entrypoint) {
+        // /proc/PID/cmdline itself: ProcessHandle.Info gives no command line for a long one (the classpath)
+        return entrypoint.descendants().filter(h -> {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")), StandardCharsets.UTF_8)
+                        .contains(ResolveEnvMain.class.getName());
+            } catch (IOException gone) {
+                return false;
+            }
+        }).toList();
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "TERM, 143", "INT, 130" })
+    void aSignalWhileResolvingStopsTheResolverAndStartsNothing(String signal, int expectedExit) throws Exception {
+        try (SilentServer silent = new SilentServer()) {
+            Path work = dir("signal-resolving-" + signal);
+            Map<String, String> env = containerEnv(dir("signal-resolving-data-" + signal));
+            env.put("KEY_VAULT_URL", silent.url());
+            env.put("QUARKUS_KVCONFIG_STARTUP_TIMEOUT", "300S"); // blocked far longer than this test waits
+            env.put("GOOD", "@kv:plain-secret");
+            env.put("RAN", work.resolve("ran").toString());
+            // the signals at their default disposition, whatever this JVM inherited (a shell cannot trap a signal
+            // that was ignored when it started; a container's PID 1 starts with none ignored)
+            Process p = start(List.of("env", "--default-signal=TERM,INT", "bash"), env, work, "touch \"$RAN\"");
+
+            // wait until the resolver is blocked on the vault: it has connected to the silent server
+            for (int i = 0; i < 1800 && silent.accepted.isEmpty() && p.isAlive(); i++) {
+                Thread.sleep(100);
+            }
+            assertThat(silent.accepted).as("resolver connected; stderr: %s", Files.readString(work.resolve("stderr.txt")))
+                    .isNotEmpty();
+            List<ProcessHandle> resolvers = resolvers(p);
+            assertThat(resolvers).as("the resolver JVM, a child of the entrypoint").hasSize(1);
+            ProcessHandle resolver = resolvers.get(0);
+            assertThat(resolver.parent().map(ProcessHandle::pid)).contains(p.pid());
+
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
+            assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+            // bounded: the entrypoint stops the resolver (TERM, KILL after 10 s) and exits; not the 300 s deadline
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("entrypoint exited after SIG" + signal).isTrue();
+            Result r = finish(p, work);
+
+            assertThat(r.exit()).as(r.stderr()).isEqualTo(expectedExit);
+            assertThat(resolver.isAlive()).as("the resolver was stopped and reaped").isFalse();
+            assertThat(p.descendants().toList()).as("nothing left behind").isEmpty();
+            // the resolver's connection is gone too: the silent server reads end-of-stream (or a reset)
+            Socket conn = silent.accepted.get(0);
+            conn.setSoTimeout(30_000);
+            InputStream in = conn.getInputStream();
+            int b;
+            try {
+                while ((b = in.read()) >= 0) {
+                    // the TLS client hello, then the end
+                }
+            } catch (java.net.SocketException reset) {
+                b = -1;
+            }
+            assertThat(b).isNegative();
+            assertThat(work.resolve("ran")).as("the command never ran").doesNotExist();
+            assertThat(r.stderr()).contains("stopped by SIG" + signal).contains("not starting");
+            assertNoValues(r);
+        }
+    }
+
+    @Test
+    void theCommandStartsWithTheSignalDispositionsItWouldHaveWithoutTheEntrypoint() throws Exception {
+        String show = "grep -E '^Sig(Ign|Blk)' /proc/$$/status > \"$OUT\"";
+        Path work = dir("dispositions");
+        Map<String, String> env = containerEnv(dir("dispositions-data"));
+        env.put("GOOD", "@kv:plain-secret");
+        env.put("OUT", work.resolve("through-entrypoint.txt").toString());
+        Result r = finish(start(env, work, show), work);
+        assertThat(r.exit()).as(r.stderr()).isZero();
+
+        ProcessBuilder direct = new ProcessBuilder("bash", "-c", show).directory(work.toFile());
+        direct.environment().put("OUT", work.resolve("direct.txt").toString());
+        Process d = direct.start();
+        assertThat(d.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(d.exitValue()).isZero();
+        // the entrypoint's traps are gone before exec: no signal ignored or blocked that was not already
+        assertThat(Files.readString(work.resolve("through-entrypoint.txt"))).isEqualTo(Files.readString(work.resolve("direct.txt")));
+    }
+
+    /** Every form a value can take in a bash trace: raw, each line, and as bash quotes it (xtrace, %q, @Q, '\''). */
+    static Set<String> shellForms(String value) throws Exception {
+        Set<String> forms = new LinkedHashSet<>();
+        forms.add(value);
+        for (String line : value.split("\n")) {
+            if (line.strip().length() >= 8) {
+                forms.add(line.strip());
+            }
+        }
+        forms.add("'" + value.replace("'", "'\\''") + "'");
+        // bash itself renders the value: as an xtrace word, an xtrace assignment, printf %q and ${v@Q}
+        Path traceFile = Files.createTempFile(tmp, "xtrace-forms", ".txt");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c",
+                "v=$1; exec 3>&2 2>\"$2\"; set -x; : \"$v\"; x=$v; { set +x; } 2>/dev/null; exec 2>&3; "
+                        + "printf '%q\\0' \"$v\"; printf '%s\\0' \"${v@Q}\"",
+                "_", value, traceFile.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        for (String f : out.split("\0")) {
+            forms.add(f);
+        }
+        String trace = Files.readString(traceFile);
+        int word = trace.indexOf("+ : ");
+        int assign = trace.indexOf("+ x=");
+        assertThat(word).as(trace).isNotNegative();
+        assertThat(assign).as(trace).isGreaterThan(word);
+        forms.add(trace.substring(word + 4, assign).stripTrailing());
+        forms.add(trace.substring(assign + 4).stripTrailing());
+        forms.removeIf(f -> f.length() < 8);
+        return forms;
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "bash -x, ''", "bash, xtrace", "bash -x, xtrace:verbose" })
+    void tracingTurnedOnByTheCallerPrintsNoValue(String launcher, String shellopts) throws Exception {
+        Path work = dir("xtrace-" + launcher.replace(' ', '_') + "-" + shellopts.replace(':', '_'));
+        Path data = dir("xtrace-data-" + launcher.replace(' ', '_') + "-" + shellopts.replace(':', '_'));
+        Files.writeString(data.resolve(".env"), "FROM_DOTENV='@kv:dotenv-secret'\n");
+        Map<String, String> env = containerEnv(data);
+        if (!shellopts.isEmpty()) {
+            env.put("SHELLOPTS", shellopts);
+        }
+        env.put("OUT", work.resolve("env.bin").toString());
+        env.put("SPECIAL", "@kv:special");
+        env.put("PINNED", "@kv:special/" + pinnedVersion);
+        env.put("PLAIN", "@kv:plain-secret");
+        Result r = finish(start(List.of(launcher.split(" ")), env, work, DUMP), work);
+
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(7);
+        // the values did pass through the shell
+        Map<String, String> got = readEnvDump(work.resolve("env.bin"));
+        assertThat(got).containsEntry("SPECIAL", SPECIAL).containsEntry("PINNED", OLD_SPECIAL)
+                .containsEntry("PLAIN", PLAIN_SECRET).containsEntry("FROM_DOTENV", DOTENV_SECRET);
+        // and tracing was on when the script started (else this test could not fail)
+        assertThat(r.stderr()).contains("+ set -euo pipefail");
+        List<String> values = new ArrayList<>(VALUES);
+        values.add(SPECIAL);
+        for (int i = 0; i < values.size(); i++) {
+            List<String> forms = List.copyOf(shellForms(values.get(i)));
+            for (int f = 0; f < forms.size(); f++) {
+                // the message names the value by position only: a report must not carry it either
+                String where = "secret #" + i + ", form #" + f;
+                assertThat(r.stdout().contains(forms.get(f))).as("stdout holds " + where).isFalse();
+                assertThat(r.stderr().contains(forms.get(f))).as("stderr holds " + where).isFalse();
+            }
         }
     }
 }

@@ -184,4 +184,96 @@ class ResolveEnvMainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is a regular file").contains("--output is required")
                 .contains("unknown argument --bogus");
     }
+    /** One refused --output: exit 2, the option and the reason named, no Key Vault request, nothing written. */
+    private static String refused(String output, String reason) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Map<String, String> env = env();
+        env.put("X", "@kv:plain-secret");
+        long requests = vault.journal().total();
+        assertThat(ResolveEnvMain.run(new String[] { "--output", output }, env, new Properties(), ps)).as(output).isEqualTo(2);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("--output " + output + " " + reason).contains("pass an existing pipe such as /dev/fd/3")
+                .doesNotContain("plain-secret-value");
+        assertThat(vault.journal().total()).as("refused before any Key Vault request").isEqualTo(requests);
+        return text;
+    }
+
+    private static List<String> listing(Path dir) throws Exception {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void refusesAnOutputThatDoesNotExistAndCreatesNothing() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("missing-output"));
+        Path missing = dir.resolve("values");
+        refused(missing.toString(), "does not exist");
+        assertThat(missing).doesNotExist();
+        refused(dir.resolve("no-dir/values").toString(), "does not exist");
+        assertThat(dir.resolve("no-dir")).doesNotExist();
+        // a dangling link: its target is not created either
+        Path link = dir.resolve("dangling");
+        Files.createSymbolicLink(link, dir.resolve("target"));
+        refused(link.toString(), "does not exist (through a symbolic link)");
+        assertThat(listing(dir)).containsExactly("dangling");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+    }
+
+    @Test
+    void refusesFilesOnDiskAndDirectoriesAndLeavesThemAsTheyWere() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("disk-output"));
+        Path file = Files.writeString(dir.resolve("file.txt"), "keep me\n");
+        Path empty = Files.createFile(dir.resolve("empty.txt"));
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), file);
+        Path linkToDir = Files.createSymbolicLink(dir.resolve("link-dir"), sub);
+
+        refused(file.toString(), "is a regular file");
+        refused(empty.toString(), "is a regular file");
+        refused(sub.toString(), "is a directory");
+        refused(link.toString(), "is a regular file (through a symbolic link)");
+        refused(linkToDir.toString(), "is a directory (through a symbolic link)");
+        refused("", "is a directory"); // the empty path is the working directory
+
+        assertThat(Files.readString(file)).isEqualTo("keep me\n");
+        assertThat(Files.size(empty)).isZero();
+        assertThat(listing(sub)).isEmpty();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(listing(dir)).containsExactly("empty.txt", "file.txt", "link", "link-dir", "sub");
+    }
+
+    @Test
+    void refusesADescriptorOfARegularFile() throws Exception {
+        // what `ResolveEnvMain --output /dev/fd/3 3>file` gives: /dev/fd/N leads to a file on disk
+        Path file = Files.createFile(tmp.resolve("behind-fd.txt"));
+        try (java.io.FileOutputStream open = new java.io.FileOutputStream(file.toFile())) {
+            String fd = null;
+            try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path p : fds.toList()) {
+                    try {
+                        if (Files.readSymbolicLink(p).equals(file)) {
+                            fd = p.getFileName().toString();
+                        }
+                    } catch (java.io.IOException gone) {
+                        // the listing's own descriptor
+                    }
+                }
+            }
+            assertThat(fd).as("descriptor of the open file").isNotNull();
+            refused("/dev/fd/" + fd, "is a regular file (through a symbolic link)");
+        }
+        assertThat(Files.size(file)).isZero();
+    }
+
+    @Test
+    void acceptsACharacterDevice() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Map<String, String> env = env();
+        env.put("X", "@kv:plain-secret");
+        assertThat(ResolveEnvMain.run(new String[] { "--output", "/dev/null" }, env, new Properties(),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Key Vault: resolved 1 references");
+    }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
  * Child process for the multi-process tests. {@code <file> increment <prefix> <count>}: sets
  * {@code <prefix>_<i>=<i>} one write at a time. {@code <file> crash <first>}: rewrites the file forever with
  * {@link #changes(long)} for n = first, first+1, ..., printing {@code W n} before and {@code D n} after each write.
+ * {@code <file> observe-temp}: two writes, printing each temp file's mode and size at its creation.
  */
 public final class DotEnvWriterMain {
 
@@ -36,8 +37,28 @@ public final class DotEnvWriterMain {
                     System.out.flush();
                 }
             }
+            case "observe-temp" -> {
+                // what a file created without a mode gets under this process's umask
+                Path plain = file.path().resolveSibling("plain");
+                java.nio.file.Files.createFile(plain);
+                System.out.println("PLAIN " + perms(plain));
+                DotEnvFile.tempFileCreated = tmp -> {
+                    try {
+                        System.out.println("TEMP " + perms(tmp) + " " + java.nio.file.Files.size(tmp) + " bytes");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                file.apply(Map.of("A", "first"));
+                file.apply(Map.of("A", "second"));
+                System.out.println("FINAL " + perms(file.path()));
+            }
             default -> throw new IllegalArgumentException(args[1]);
         }
+    }
+
+    private static String perms(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(p));
     }
 
     /** The changes of write n: the result depends on n only (see DotEnvCrashTest). Sizes vary up to ~40 KB. */

@@ -129,4 +129,32 @@ class FirewallSettingsTest {
             assertThat(of("quarkus.kvconfig.firewall.resource-manager-url", local).refusalInDevOrTest()).as(local).isEmpty();
         }
     }
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "http://api.ipify.org | api.ipify.org",
+            "https://ok.example, http://evil.example:8080/ip | evil.example",
+            "HTTP://Upper.Example/ | Upper.Example",
+            "http://10.0.0.5/ip | 10.0.0.5",
+            "http://203.0.113.10/ | 203.0.113.10",
+            "http://localhost.example.com/ | localhost.example.com",
+            "http://127.0.0.1.nip.io/ | 127.0.0.1.nip.io",
+            "http://[2001:db8::1]:80/ | [2001:db8::1]",
+    })
+    void plainHttpEchoUrlsAreRefusedOutsideLoopback(String urls, String host) {
+        assertThatThrownBy(() -> of("quarkus.kvconfig.firewall.ip-echo-urls", urls)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("quarkus.kvconfig.firewall.ip-echo-urls")
+                .hasMessageContaining("host '" + host + "'").hasMessageContaining("use https");
+        // also through the environment name the CLI and containers use
+        assertThatThrownBy(() -> FirewallSettings.from(io.kvconfig.runtime.vault.KeyVaultSettings.envLookup(
+                Map.of("QUARKUS_KVCONFIG_FIREWALL_IP_ECHO_URLS", urls), new java.util.Properties())))
+                .hasMessageContaining("host '" + host + "'");
+    }
+
+    @Test
+    void httpsAndLoopbackHttpEchoUrlsAreAllowed() {
+        List<String> allowed = List.of("https://api.ipify.org", "https://203.0.113.10/ip", "http://localhost:1/ip",
+                "http://LOCALHOST/", "http://127.0.0.1:8/ip", "http://127.9.9.9/", "http://[::1]:9/ip");
+        FirewallSettings s = of("quarkus.kvconfig.firewall.ip-echo-urls", String.join(",", allowed));
+        assertThat(s.ipEchoUrls()).containsExactlyElementsOf(allowed.stream().map(URI::create).toList());
+    }
 }

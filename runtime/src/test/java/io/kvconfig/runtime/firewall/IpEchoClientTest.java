@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,8 +78,30 @@ class IpEchoClientTest {
     private static final com.azure.core.http.HttpClient HTTP = new io.kvconfig.runtime.vault.KeyVaultClients(
             io.kvconfig.runtime.vault.KeyVaultSettings.forVault("https://unused.vault.azure.net")).httpClient();
 
+    /** Per endpoint; long enough for a loaded machine, short enough for the slow-endpoint test. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
     private IpEchoClient client(URI... urls) {
-        return new IpEchoClient(List.of(urls), Duration.ofMillis(500), HTTP);
+        return new IpEchoClient(List.of(urls), TIMEOUT, HTTP);
+    }
+
+    /** The HTTP stack's first request (class loading, event loop start) may outlast a timeout: pay it once here. */
+    @BeforeAll
+    static void warmUp() throws IOException {
+        HttpServer warm = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        warm.createContext("/", ex -> {
+            byte[] b = "203.0.113.1".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        warm.start();
+        try {
+            new IpEchoClient(List.of(URI.create("http://127.0.0.1:" + warm.getAddress().getPort() + "/")), Duration.ofSeconds(60),
+                    HTTP).detect();
+        } finally {
+            warm.stop(0);
+        }
     }
 
     @Test
@@ -133,12 +156,21 @@ class IpEchoClientTest {
     void slowEndpointTimesOutAndTheNextIsTried() {
         assertThat(client(url("/slow"), url("/public")).detect().address()).isEqualTo("203.0.113.10");
         assertThatThrownBy(() -> client(url("/slow")).detect())
-                .hasMessageContaining(url("/slow") + " is unreachable (no answer within 500 ms)");
+                .hasMessageContaining(url("/slow") + " is unreachable (no answer within 2000 ms)");
     }
 
     @Test
     void needsAtLeastOneUrl() {
         assertThatThrownBy(() -> new IpEchoClient(List.of(), Duration.ofSeconds(1), HTTP))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aClientOverPlainHttpToAnotherHostCannotBeBuilt() {
+        assertThatThrownBy(() -> client(url("/public"), URI.create("http://echo.example.net/ip")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(FirewallSettings.IP_ECHO_URLS).hasMessageContaining("host 'echo.example.net'");
+        assertThat(hits).as("nothing was asked").hasValue(0);
+        assertThat(client(url("/public"), URI.create("https://echo.example.net/ip")).urls()).hasSize(2);
     }
 }
