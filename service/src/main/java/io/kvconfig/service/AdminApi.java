@@ -14,4 +14,6 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
         description = "The ADMIN_SECRET setting")
 public class AdminApi extends Application {
     public static final String SECURITY_SCHEME = "admin";
+    /** The role a valid admin token grants ({@link AdminIdentityProvider}); every admin resource requires it. */
+    public static final String ROLE = "admin";
 }

@@ -1,5 +1,6 @@
 package io.kvconfig.service;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -9,7 +10,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Liveness for load balancers, without auth. The standard checks are under /q/health. */
+/** Liveness for load balancers, open to anyone by design. The standard checks are under /q/health. */
+@PermitAll
 @Path("/health")
 @Tag(name = "Health")
 public class HealthResource {

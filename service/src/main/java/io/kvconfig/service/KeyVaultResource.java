@@ -3,6 +3,7 @@ package io.kvconfig.service;
 import java.time.Duration;
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -20,6 +21,7 @@ import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.service.firewall.FirewallService;
 import io.smallrye.mutiny.Uni;
 
+@RolesAllowed(AdminApi.ROLE)
 @Path("/api/keyvault")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Key Vault")

@@ -1,5 +1,6 @@
 package io.kvconfig.service;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 
+@RolesAllowed(AdminApi.ROLE)
 @Path("/api/settings")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Settings")

@@ -1,5 +1,6 @@
 package io.kvconfig.service.firewall;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -22,8 +23,9 @@ import io.kvconfig.service.ApiError;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Vault firewall allowlisting over the admin API (behind the service's {@code /api/*} bearer auth filter).
+ * Vault firewall allowlisting over the admin API (admin role only, see {@code AdminTokenMechanism}).
  */
+@RolesAllowed(AdminApi.ROLE)
 @Path("/api/keyvault/firewall")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Key Vault")

@@ -1,0 +1,49 @@
+package io.kvconfig.service;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * JSON answers for Quarkus Security's refusals (authentication is lazy, so they arrive here as exceptions). Only
+ * endpoints that need a role raise them: an open endpoint never answers 401 or 503. Messages are fixed sentences,
+ * never what was sent.
+ */
+public class AdminAuthErrors {
+
+    @Inject
+    AdminSecret adminSecret;
+
+    /** A token was presented and refused (wrong token, another scheme, several headers). */
+    @ServerExceptionMapper
+    public Response authenticationFailed(AuthenticationFailedException e) {
+        // the mechanism's own sentences are shown; anything else raised on the way gets the generic one
+        return refused(AdminTokenMechanism.REFUSALS.contains(e.getMessage()) ? e.getMessage() : AdminTokenMechanism.INVALID);
+    }
+
+    /** No token, on an endpoint that needs one. */
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return refused(AdminTokenMechanism.MISSING);
+    }
+
+    /** Authenticated, but the endpoint is not open to the admin role (deny-unannotated-endpoints). */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return ApiError.of("forbidden", "This endpoint is not open to any caller.").toResponse(Response.Status.FORBIDDEN);
+    }
+
+    private Response refused(String message) {
+        if (adminSecret.state() != AdminSecret.State.SET) {
+            return ApiError.of("unavailable", adminSecret.unavailableMessage()).toResponse(Response.Status.SERVICE_UNAVAILABLE);
+        }
+        return Response.fromResponse(ApiError.of("unauthorized", message).toResponse(Response.Status.UNAUTHORIZED))
+                .header(HttpHeaders.WWW_AUTHENTICATE, AdminTokenMechanism.CHALLENGE).build();
+    }
+}
