@@ -3,15 +3,18 @@ package io.kvconfig.service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 
@@ -139,13 +142,14 @@ final class SettingSources {
     }
 
     /**
-     * Every {@code @kv:} reference the configuration holds now, by property as named in its source (the active
-     * profile's prefix removed), highest-ranked source first; {@code .env} as it is now. No values, only references.
+     * Every {@code @kv:} reference the configuration holds now, by property in its environment-variable form (the
+     * active profile's prefix removed; {@code app.token} is {@code APP_TOKEN}), highest-ranked source first, each
+     * property and reference once; {@code .env} as it is now. No values, only references.
      *
      * @param envFile the service's {@code .env} entries as read now
      */
     List<Map.Entry<String, String>> allReferences(Map<String, String> envFile) {
-        List<Map.Entry<String, String>> out = new ArrayList<>();
+        Set<Map.Entry<String, String>> out = new LinkedHashSet<>();
         boolean fileAdded = false;
         for (ConfigSource s : sources) {
             if (!fileAdded && s.getOrdinal() <= DotEnvConfigSource.ORDINAL) {
@@ -159,20 +163,20 @@ final class SettingSources {
                 }
                 String value = s.getValue(name);
                 if (SecretReferenceParser.isReference(value)) {
-                    out.add(Map.entry(property, value));
+                    out.add(Map.entry(KeyVaultSettings.toEnvName(property), value.strip()));
                 }
             }
         }
         if (!fileAdded) {
             addFileReferences(out, envFile);
         }
-        return out;
+        return new ArrayList<>(out);
     }
 
-    private static void addFileReferences(List<Map.Entry<String, String>> out, Map<String, String> envFile) {
+    private static void addFileReferences(Set<Map.Entry<String, String>> out, Map<String, String> envFile) {
         envFile.forEach((k, v) -> {
             if (SecretReferenceParser.isReference(v)) {
-                out.add(Map.entry(k, v));
+                out.add(Map.entry(k, v.strip()));
             }
         });
     }

@@ -246,6 +246,13 @@ public class SettingsService {
                     return checkNewVault(plan)
                             .chain(refused -> refused != null ? Uni.createFrom().item(refused) : preflight(plan))
                             .chain(refused -> refused != null ? Uni.createFrom().item(refused) : storeAndWrite(plan));
+                })
+                // only reading .env fails this way (the later steps answer their own failures): nothing was written
+                .onFailure(UncheckedIOException.class).recoverWithItem(e -> {
+                    String reason = ioReason(e);
+                    LOG.errorf("Settings not saved: %s cannot be read (%s)", file.path(), reason);
+                    return ApiError.of("env_not_readable", file.path() + " cannot be read: " + reason
+                            + ". Nothing was written.").toResponse(Response.Status.INTERNAL_SERVER_ERROR);
                 });
     }
 
@@ -387,7 +394,7 @@ public class SettingsService {
         }
         Set<String> reported = new LinkedHashSet<>();
         for (Map.Entry<String, String> ref : sources.allReferences(newEnv)) {
-            String owner = KeyVaultSettings.toEnvName(ref.getKey());
+            String owner = ref.getKey();
             String target = secretId(ref.getValue(), defaultVault);
             String writer = target == null ? null : writers.get(target);
             if (writer == null || writer.equals(owner) || !reported.add(writer + "/" + owner)) {
@@ -452,7 +459,10 @@ public class SettingsService {
                         .map(found -> Map.entry(e, found)))
                 .merge(config.keyVaultConcurrency())
                 .collect().asList()
-                .map(results -> {
+                .map(done -> {
+                    // in .env order (merge emits in completion order)
+                    List<Map.Entry<Map.Entry<SecretReference, List<String>>, Object>> results = new ArrayList<>(done);
+                    results.sort(java.util.Comparator.comparingInt(r -> needed.indexOf(r.getKey())));
                     List<ApiError.Problem> missing = new ArrayList<>();
                     List<String> unknown = new ArrayList<>();
                     KeyVaultErrors.Described why = null;

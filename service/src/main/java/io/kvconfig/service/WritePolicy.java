@@ -34,7 +34,7 @@ public final class WritePolicy {
                 "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY");
         group("it is a setting of the container entrypoint (where the app and .env are)", "APP_HOME", "DATA_DIR",
                 "ENV_FILE");
-        // bash(1), "Shell Variables": every variable bash sets, reads or keeps read-only
+        // bash(1), "Shell Variables": every variable bash sets, reads or keeps read-only (and TERM, which it sets)
         group("it is a bash special or read-only variable (the container entrypoint sources .env with bash: it would "
                 + "fail or run differently)", "BASH", "BASH_*", "BASHOPTS", "BASHPID", "CDPATH", "CHILD_MAX", "COLUMNS",
                 "COMP_*", "COMPREPLY", "COPROC", "DIRSTACK", "EMACS", "ENV", "EPOCHREALTIME", "EPOCHSECONDS", "EUID",
@@ -44,7 +44,7 @@ public final class WritePolicy {
                 "MACHTYPE", "MAIL", "MAILCHECK", "MAILPATH", "MAPFILE", "OLDPWD", "OPTARG", "OPTERR", "OPTIND", "OSTYPE",
                 "PATH", "PIPESTATUS", "POSIXLY_CORRECT", "PPID", "PROMPT_COMMAND", "PROMPT_DIRTRIM", "PS0", "PS1", "PS2",
                 "PS3", "PS4", "PWD", "RANDOM", "READLINE_*", "REPLY", "SECONDS", "SHELL", "SHELLOPTS", "SHLVL", "SRANDOM",
-                "TIMEFORMAT", "TMOUT", "TMPDIR", "UID");
+                "TERM", "TIMEFORMAT", "TMOUT", "TMPDIR", "UID");
     }
 
     private static void group(String reason, String... patterns) {
@@ -62,7 +62,7 @@ public final class WritePolicy {
             + "HISTTIMEFORMAT,HOME,HOSTFILE,HOSTNAME,HOSTTYPE,IFS,IGNOREEOF,INPUTRC,INSIDE_EMACS,LANG,LC_*,LINENO,LINES,"
             + "MACHTYPE,MAIL,MAILCHECK,MAILPATH,MAPFILE,OLDPWD,OPTARG,OPTERR,OPTIND,OSTYPE,PATH,PIPESTATUS,"
             + "POSIXLY_CORRECT,PPID,PROMPT_COMMAND,PROMPT_DIRTRIM,PS0,PS1,PS2,PS3,PS4,PWD,RANDOM,READLINE_*,REPLY,"
-            + "SECONDS,SHELL,SHELLOPTS,SHLVL,SRANDOM,TIMEFORMAT,TMOUT,TMPDIR,UID";
+            + "SECONDS,SHELL,SHELLOPTS,SHLVL,SRANDOM,TERM,TIMEFORMAT,TMOUT,TMPDIR,UID";
 
     /** {@code kvconfig.service.writable-keys}'s default: Azure OpenAI settings are the app's, not the credential's. */
     public static final String DEFAULT_WRITABLE_KEYS = "AZURE_OPENAI_*";
@@ -129,6 +129,11 @@ public final class WritePolicy {
             }
         }
         return Optional.empty();
+    }
+
+    /** The default protected patterns, by their reason (for the test that keeps the default list complete). */
+    static Map<String, String> defaultGroups() {
+        return java.util.Collections.unmodifiableMap(DEFAULT_GROUPS);
     }
 
     /** True when the key matches a pattern of writable-keys or none of protected-keys. */
