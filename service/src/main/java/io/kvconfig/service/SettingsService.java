@@ -376,15 +376,14 @@ public class SettingsService {
     private List<ApiError.Problem> collisions(List<Planned> items, SettingSources sources, Map<String, String> newEnv,
             String defaultVault) {
         List<ApiError.Problem> problems = new ArrayList<>();
-        Map<String, String> writers = new LinkedHashMap<>();
+        Map<String, Planned> writers = new LinkedHashMap<>();
         for (Planned p : items) {
             if (p.action() != Action.KEYVAULT) {
                 continue;
             }
-            String target = secretId(p.envValue(), defaultVault);
-            String other = writers.putIfAbsent(target, p.key());
+            Planned other = writers.putIfAbsent(secretId(p.envValue(), defaultVault), p);
             if (other != null) {
-                problems.add(new ApiError.Problem(p.key(), "this key and " + other + " would both store secret '"
+                problems.add(new ApiError.Problem(p.key(), "this key and " + other.key() + " would both store secret '"
                         + p.secretName() + "': one secret per key, or the last write wins for both; give one of them "
                         + "its own @kv: reference"));
             }
@@ -396,12 +395,12 @@ public class SettingsService {
         for (Map.Entry<String, String> ref : sources.allReferences(newEnv)) {
             String owner = ref.getKey();
             String target = secretId(ref.getValue(), defaultVault);
-            String writer = target == null ? null : writers.get(target);
-            if (writer == null || writer.equals(owner) || !reported.add(writer + "/" + owner)) {
+            Planned writer = target == null ? null : writers.get(target);
+            if (writer == null || writer.key().equals(owner) || !reported.add(writer.key() + "/" + owner)) {
                 continue;
             }
-            problems.add(new ApiError.Problem(writer, "this key would store secret '" + parseOrNull(ref.getValue()).name()
-                    + "', which " + owner + " also references (" + ref.getValue().strip() + "): one secret per key, or "
+            problems.add(new ApiError.Problem(writer.key(), "this key would store secret '" + writer.secretName()
+                    + "', which " + owner + " also references (" + ref.getValue() + "): one secret per key, or "
                     + owner + " would get this value too; give one of them its own @kv: reference"));
         }
         return problems;

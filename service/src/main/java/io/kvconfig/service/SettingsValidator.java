@@ -124,7 +124,8 @@ public final class SettingsValidator {
                         + node.getNodeType().name().toLowerCase() + ")"));
             } else {
                 value = node.textValue();
-                String problem = valueProblem(key, value);
+                // "" removes the key: nothing to check in it
+                String problem = value.isEmpty() ? null : valueProblem(key, value);
                 if (problem != null) {
                     problems.add(new ApiError.Problem(shown, problem));
                 }

@@ -227,12 +227,26 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
         }
         for (String secret : secrets) {
             for (Map.Entry<String, String> e : encodings(secret).entrySet()) {
-                if (text.contains(e.getValue())) {
-                    return Optional.of(e.getKey() + " form of a test secret");
+                int at = text.indexOf(e.getValue());
+                if (at >= 0) {
+                    // where it is, with every test secret masked: the report never shows one
+                    String around = text.substring(Math.max(0, at - 80), Math.min(text.length(), at + e.getValue().length() + 80));
+                    return Optional.of(e.getKey() + " form of a test secret, in: " + mask(around, secrets));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    private static String mask(String text, java.util.Collection<String> secrets) {
+        String out = text;
+        for (String secret : secrets) {
+            for (String form : encodings(secret).values()) {
+                out = out.replace(form, "<secret>");
+            }
+        }
+        // a cut-off encoding at either end: drop the ends
+        return out.length() > 40 ? "..." + out.substring(20, out.length() - 20) + "..." : "...";
     }
 
     /** A copy of the log lines captured so far. */

@@ -87,8 +87,8 @@ class VaultSwitchTest {
                 .body("warnings", nullValue());
         assertThat(envText()).endsWith("DB_PASSWORD=@kv:db-password\nKEY_VAULT_URL=" + second().vaultUrl()
                 + "\nGITHUB_TOKEN=@kv:github-token\n");
-        assertThat(second().secretValue("github-token")).contains(GITHUB);
-        assertThat(TestVault.vault.secretValue("github-token")).contains("old value on the first vault");
+        Api.assertHolds(second(), "github-token", GITHUB);
+        Api.assertHolds(TestVault.vault, "github-token", "old value on the first vault");
         assertThat(second().journal().count("GetSecret")).isEqualTo(2);
     }
 
@@ -96,11 +96,11 @@ class VaultSwitchTest {
     void aSecretOfAnExplicitVaultKeepsGoingToThatVault() throws Exception {
         second().setSecret("admin-secret", "the admin secret on the second vault");
         Files.writeString(TestVault.envFile, TestVault.BASELINE + "DB_PASSWORD=@kv:" + TestVault.vault.vaultUrl()
-                + "/secrets/db-password\n");
+                + "/secrets/explicit-db-password\n");
         put("{\"KEY_VAULT_URL\":" + q(second().vaultUrl()) + ",\"DB_PASSWORD\":" + q(DB) + "}").then().statusCode(200)
-                .body("changes[1].reference", equalTo("@kv:" + TestVault.vault.vaultUrl() + "/secrets/db-password"));
-        assertThat(TestVault.vault.secretValue("db-password")).contains(DB);
-        assertThat(second().secretValue("db-password")).isEmpty();
+                .body("changes[1].reference", equalTo("@kv:" + TestVault.vault.vaultUrl() + "/secrets/explicit-db-password"));
+        Api.assertHolds(TestVault.vault, "explicit-db-password", DB);
+        Api.assertDoesNotHold(second(), "explicit-db-password", DB);
     }
 
     @Test

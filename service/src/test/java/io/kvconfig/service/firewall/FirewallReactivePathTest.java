@@ -208,7 +208,9 @@ class FirewallReactivePathTest {
             assertThat(journal.count("SetSecret")).isEqualTo(sets + 12);
             assertThat(vault().firewall().ipRules()).containsExactlyInAnyOrder(FirewallTestVault.OTHER_RULE, RULE);
             for (int i = 0; i < 6; i++) {
-                assertThat(vault().secretValue("fw-" + i)).get().asString().startsWith("fw-coalesced-" + i + "-");
+                String prefix = "fw-coalesced-" + i + "-";
+                assertThat(vault().secretValue("fw-" + i).filter(v -> v.startsWith(prefix)).isPresent())
+                        .as("fw-%d holds its new value (not shown)", i).isTrue();
             }
         } finally {
             vault().faults().clear();
