@@ -42,6 +42,8 @@ public class FirewallService {
 
     private volatile FirewallAllowlister allowlister;
     private volatile Boolean configured;
+    /** Allowlisting runs after a refusal, by vault: the refusals that come while one runs share its result. */
+    private final Map<String, CompletableFuture<Optional<String>>> running = new ConcurrentHashMap<>();
 
     /** The firewall settings as the extension reads them ({@code quarkus.kvconfig.firewall.*}, KEY_VAULT_RG ...). */
     public FirewallSettings settings() {
@@ -135,15 +137,12 @@ public class FirewallService {
         });
     }
 
-    /** Allowlisting runs after a refusal, by vault: refusals that come while one runs share its result. */
-    private final Map<String, CompletableFuture<Optional<String>>> running = new ConcurrentHashMap<>();
-
     /**
      * The allowlisting run after a refusal for this vault: the one in progress, else a new one on a worker thread.
      * Completes with empty when the refused calls should be retried, else why not. Each caller gets its own copy, so
      * one caller cancelling does not cancel the run for the others.
      */
-    CompletableFuture<Optional<String>> sharedRun(FirewallAllowlister allowlister, String vaultUrl) {
+    private CompletableFuture<Optional<String>> sharedRun(FirewallAllowlister allowlister, String vaultUrl) {
         String key = vaultUrl == null ? "" : vaultUrl.toLowerCase(java.util.Locale.ROOT);
         CompletableFuture<Optional<String>> mine = new CompletableFuture<>();
         CompletableFuture<Optional<String>> existing = running.putIfAbsent(key, mine);
