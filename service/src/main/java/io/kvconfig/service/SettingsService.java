@@ -542,7 +542,11 @@ public class SettingsService {
     }
 
     private static void probeWritable(Path envPath) throws IOException {
-        Path target = Files.isSymbolicLink(envPath) ? envPath.toRealPath() : envPath;
+        // where DotEnvFile writes: the end of a symlink chain (which need not exist yet)
+        Path target = envPath;
+        for (int hops = 0; Files.isSymbolicLink(target) && hops < 40; hops++) {
+            target = target.resolveSibling(Files.readSymbolicLink(target));
+        }
         // DotEnvFile's temp-file name: one left by a crash here is removed by the next write
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
         FileAttribute<?>[] ownerOnly = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
