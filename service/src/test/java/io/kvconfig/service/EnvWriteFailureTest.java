@@ -108,6 +108,26 @@ class EnvWriteFailureTest {
         assertThat(envBytes()).isEqualTo(before);
     }
 
+    @Test
+    void aSymlinkedEnvIsCheckedWhereItIsWritten() throws Exception {
+        // .env is a link to a file that does not exist yet, in another directory: the check looks there, as the write
+        byte[] before = envBytes();
+        Path elsewhere = Files.createDirectories(dir.resolveSibling("env-target"));
+        Path target = elsewhere.resolve("real.env");
+        Files.deleteIfExists(target);
+        Files.delete(TestVault.envFile);
+        Files.createSymbolicLink(TestVault.envFile, Path.of("..", "env-target", "real.env"));
+        try {
+            put("{\"GITHUB_TOKEN\":" + q(GITHUB) + "}").then().statusCode(200);
+            assertThat(Files.isSymbolicLink(TestVault.envFile)).isTrue();
+            assertThat(Files.readString(target)).isEqualTo("GITHUB_TOKEN=@kv:github-token\n");
+            Api.assertHolds(TestVault.vault, "github-token", GITHUB);
+        } finally {
+            Files.delete(TestVault.envFile);
+            Files.write(TestVault.envFile, before);
+        }
+    }
+
     private Path lock() {
         return dir.resolve(TestVault.envFile.getFileName() + ".lock");
     }
