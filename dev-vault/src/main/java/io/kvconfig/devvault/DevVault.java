@@ -417,7 +417,7 @@ public final class DevVault implements AutoCloseable {
         tokenServer.createContext("/", new TokenEndpoint(this, mapper));
         tokenServer.setExecutor(tokenPool);
         https = HttpsPort.start(bind.getHostAddress(), config.httpsPort, tls.keyManagerFactory(), config.http2,
-                config.threads, faults::nextLatencyNanos, journal::connection, this::handleHttps);
+                config.threads, faults::nextLatencyNanos, journal, this::handleHttps);
         tokenServer.start();
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -42,13 +43,13 @@ final class HttpsPort implements AutoCloseable {
     private final Vertx vertx;
     private final ThreadPoolExecutor workers;
     private final LongSupplier latencyNanos;
-    private final Runnable onConnection;
+    private final Journal journal;
     private final Consumer<Exchange> handler;
     private HttpServer server;
 
-    private HttpsPort(int threads, LongSupplier latencyNanos, Runnable onConnection, Consumer<Exchange> handler) {
+    private HttpsPort(int threads, LongSupplier latencyNanos, Journal journal, Consumer<Exchange> handler) {
         this.latencyNanos = latencyNanos;
-        this.onConnection = onConnection;
+        this.journal = journal;
         this.handler = handler;
         // no CallerRunsPolicy: the caller is an event loop; a full queue gets a 503 (see dispatch)
         this.workers = DevVault.pool("dev-vault-https", threads, new ThreadPoolExecutor.AbortPolicy());
@@ -66,8 +67,8 @@ final class HttpsPort implements AutoCloseable {
 
     /** Binds host:port (0 = a free port) and serves until closed. */
     static HttpsPort start(String host, int port, KeyManagerFactory keys, boolean http2, int threads,
-            LongSupplier latencyNanos, Runnable onConnection, Consumer<Exchange> handler) throws IOException {
-        HttpsPort p = new HttpsPort(threads, latencyNanos, onConnection, handler);
+            LongSupplier latencyNanos, Journal journal, Consumer<Exchange> handler) throws IOException {
+        HttpsPort p = new HttpsPort(threads, latencyNanos, journal, handler);
         try {
             p.listen(host, port, keys, http2);
             return p;
@@ -96,7 +97,7 @@ final class HttpsPort implements AutoCloseable {
                 .setAcceptBacklog(256);
         server = vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
-                    onConnection.run();
+                    journal.connection();
                     // a client closing or resetting mid-request is not the dev vault's problem: no error log
                     connection.exceptionHandler(e -> debug("connection", e));
                 })
@@ -112,6 +113,16 @@ final class HttpsPort implements AutoCloseable {
 
     /** On the event loop: collect the body, wait out the latency, then run the handler on a worker. */
     private void onRequest(HttpServerRequest request) {
+        // in flight from arrival (latency included) until the answer is sent or the stream/connection goes away
+        journal.requestStarted();
+        AtomicBoolean finished = new AtomicBoolean();
+        Runnable finish = () -> {
+            if (finished.compareAndSet(false, true)) {
+                journal.requestFinished();
+            }
+        };
+        request.response().endHandler(v -> finish.run());
+        request.response().closeHandler(v -> finish.run());
         VertxExchange exchange = new VertxExchange(request);
         exchange.collectBody(Request.MAX_BODY_BYTES + 1, () -> {
             long nanos = latencyNanos.getAsLong();

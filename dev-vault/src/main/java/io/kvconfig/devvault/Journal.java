@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,6 +30,8 @@ public final class Journal {
     private final LongAdder total = new LongAdder();
     private final LongAdder connections = new LongAdder();
     private final LongAdder http2Requests = new LongAdder();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Deque<Entry> entries = new ArrayDeque<>();
 
     Journal() {
@@ -58,6 +61,15 @@ public final class Journal {
         return http2Requests.sum();
     }
 
+    /**
+     * The most HTTPS requests that were in flight at once since start or the last reset: from arrival (the configured
+     * latency included) until the answer went out or the stream or connection closed. With a latency, shows how many
+     * requests a client keeps open in parallel.
+     */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     /** Requests received over HTTP/1.x (both servers): {@code total() - http2Requests()}. */
     public long http1Requests() {
         return total() - http2Requests();
@@ -82,6 +94,7 @@ public final class Journal {
             total.reset();
             connections.reset();
             http2Requests.reset();
+            maxInFlight.set(inFlight.get());
             entries.clear();
         }
     }
@@ -98,6 +111,15 @@ public final class Journal {
             }
             entries.addLast(new Entry(System.currentTimeMillis(), operation, method, path, status));
         }
+    }
+
+    void requestStarted() {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+    }
+
+    void requestFinished() {
+        inFlight.decrementAndGet();
     }
 
     void connection() {

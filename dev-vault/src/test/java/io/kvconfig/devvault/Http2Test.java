@@ -83,6 +83,29 @@ class Http2Test {
     }
 
     @Test
+    void maxInFlightCountsTheRequestsOpenAtOnce() throws Exception {
+        HttpClient http = client(HttpClient.Version.HTTP_2);
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.send(get("/secrets/burst-" + i + "?api-version=7.4"), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+        }
+        // one after the other: never two at once
+        assertThat(vault.journal().maxInFlight()).isEqualTo(1);
+        List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            burst.add(http.sendAsync(get("/secrets/burst-" + i + "?api-version=7.4"), HttpResponse.BodyHandlers.ofString()));
+        }
+        burst.forEach(CompletableFuture::join);
+        // the 50 ms latency keeps the burst's streams open together
+        assertThat(vault.journal().maxInFlight()).isGreaterThan(1).isLessThanOrEqualTo(20);
+        // every answered request left the count: after a reset, a single request is again the most at once
+        vault.journal().reset();
+        assertThat(http.send(get("/secrets/burst-0?api-version=7.4"), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        assertThat(vault.journal().maxInFlight()).isEqualTo(1);
+    }
+
+    @Test
     void http11ClientsGetTheSameAnswers() throws Exception {
         HttpClient h2 = client(HttpClient.Version.HTTP_2);
         HttpClient h1 = client(HttpClient.Version.HTTP_1_1);

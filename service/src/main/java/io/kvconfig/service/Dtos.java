@@ -17,7 +17,11 @@ public final class Dtos {
     public record Settings(String envFile, List<Setting> settings) {
     }
 
-    /** What happened to one key: {@code stored} is keyvault, env or removed. */
+    /**
+     * What happened to one key: {@code stored} is keyvault (the secret is in Key Vault, {@code .env} has the reference),
+     * env (a plain value or a given reference in {@code .env}), env-plaintext (a secret written to {@code .env} as a
+     * value because no Key Vault is configured) or removed.
+     */
     public record Change(String key, String stored, String reference) {
     }
 
@@ -34,6 +38,13 @@ public final class Dtos {
     /** 502/503 answer when Key Vault did not take every secret: nothing was written to .env. */
     public record KeyVaultWriteFailure(String status, String message, List<StoredSecret> stored,
             List<NotStoredSecret> notStored) {
+    }
+
+    /**
+     * 500 answer when {@code .env} could not be written after Key Vault stored the secrets listed in {@code stored}:
+     * {@code reason} is the file and the system's error (e.g. "Permission denied"), never a value.
+     */
+    public record EnvWriteFailure(String status, String message, String reason, List<StoredSecret> stored) {
     }
 
     public record ReferenceView(String property, String reference, String secretName, String vaultUrl, String status,

@@ -57,4 +57,37 @@ public interface ServiceConfig {
     /** Retries of one Key Vault write after a transient failure (429, 5xx, connection error). */
     @WithDefault("2")
     int keyVaultRetries();
+
+    /**
+     * Key Vault calls of one {@code PUT /api/settings} in flight at once (secret writes, and the reads that check a
+     * new {@code KEY_VAULT_URL}); the others wait for a free slot. Keeps one request's burst within Key Vault's
+     * throttling budget, which the vault's other clients share.
+     */
+    @WithDefault("8")
+    int keyVaultConcurrency();
+
+    /**
+     * Keys that {@code PUT /api/settings} refuses (400 naming the key, the pattern and why), unless
+     * {@link #writableKeys()} lists them. Patterns are key names where {@code *} stands for any characters. The
+     * default protects what would let a caller take over or brick the service at its next start: Quarkus, extension
+     * and config-system settings ({@code QUARKUS_*}, {@code SMALLRYE_*}, {@code MP_*}, {@code CONFIG_ORDINAL}), this
+     * service's and the entrypoint's ({@code KVCONFIG_*}, {@code APP_HOME}, {@code DATA_DIR}, {@code ENV_FILE}),
+     * JVM and loader options ({@code JAVA_*}, {@code JDK_*}, {@code CLASSPATH}, {@code LD_*},
+     * {@code GLIBC_TUNABLES}), the Azure credential's ({@code AZURE_*}, {@code IDENTITY_*}, {@code MSI_*},
+     * {@code IMDS_*}), proxies ({@code HTTP_PROXY}, {@code HTTPS_PROXY}, {@code ALL_PROXY}, {@code NO_PROXY}) and every
+     * variable bash gives a meaning to ({@code UID}, {@code EUID}, {@code PPID}, {@code IFS}, {@code PATH},
+     * {@code HOME}, {@code SHELLOPTS}, {@code BASHOPTS}, {@code BASH_*}, {@code PS4}, {@code LANG}, {@code LC_*}, ...:
+     * the container entrypoint sources {@code .env} with bash). The full list is {@link WritePolicy#DEFAULT_PROTECTED_KEYS}.
+     * {@code KEY_VAULT_URL} and {@code ADMIN_SECRET} are writable but validated.
+     */
+    @WithDefault(WritePolicy.DEFAULT_PROTECTED_KEYS)
+    List<String> protectedKeys();
+
+    /**
+     * Keys that {@code PUT /api/settings} may write even though a {@link #protectedKeys()} pattern matches them (same
+     * pattern syntax). Default {@code AZURE_OPENAI_*}: the app's Azure OpenAI settings, not the credential's. With
+     * {@code protected-keys=*} this becomes a strict allowlist.
+     */
+    @WithDefault(WritePolicy.DEFAULT_WRITABLE_KEYS)
+    List<String> writableKeys();
 }

@@ -36,8 +36,9 @@ public class SettingsResource {
     @Operation(summary = "List settings", description = "Every setting of .env, and every known setting (secret keys "
             + "and kvconfig.service.known-keys) present in any config source: .env, the environment, system properties "
             + "or application config. Each with the source its winning value comes from (env-file, environment, "
-            + "system-property, application-config) and its @kv: reference as written; a secret setting's value is "
-            + "never returned (null).")
+            + "system-property, application-config) and its @kv: reference as written. A setting is secret when it is "
+            + "a secret key or any source holds a @kv: reference for it (whichever source wins: in the container the "
+            + "resolved value is in the environment); a secret setting's value is never returned (null).")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.Settings.class)))
     @APIResponse(responseCode = "401", description = "Missing or wrong bearer token")
     @APIResponse(responseCode = "503", description = "ADMIN_SECRET is not set")
@@ -48,15 +49,24 @@ public class SettingsResource {
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Save settings (write_env)", description = "A flat JSON object of KEY to value; null or \"\" "
-            + "removes a key. Secret settings are stored in Key Vault and .env gets KEY=@kv:<name>; plain settings are "
-            + "written to .env. Everything is validated first; .env is written once, atomically, and only if every "
-            + "Key Vault write succeeded. Takes effect at the next start.")
+            + "removes a key. Secret settings (secret keys, and keys that hold a @kv: reference) are stored in Key Vault "
+            + "and .env gets KEY=@kv:<name>; plain settings are written to .env. Keys that control the service, the JVM, "
+            + "the Azure credential or the bash entrypoint are refused (kvconfig.service.protected-keys); KEY_VAULT_URL "
+            + "must be an Azure Key Vault URL holding every secret .env references; ADMIN_SECRET needs 16+ characters "
+            + "without whitespace. Everything is checked first, then whether .env can be written; .env is written once, "
+            + "atomically, and only if every Key Vault write succeeded. Takes effect at the next start.")
     @RequestBody(content = @Content(schema = @Schema(type = SchemaType.OBJECT, additionalProperties = String.class),
             examples = @ExampleObject(name = "example", value = "{\"GITHUB_TOKEN\": \"ghp_...\", \"LOG_LEVEL\": \"INFO\", \"OLD_KEY\": null}")))
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.WriteResult.class)))
-    @APIResponse(responseCode = "400", description = "Invalid body; every problem listed", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "409", description = "Would replace a Key Vault reference with plaintext")
+    @APIResponse(responseCode = "400", description = "Invalid body, a protected key, a bad KEY_VAULT_URL, ADMIN_SECRET or "
+            + "vault host; every problem listed", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "Refused by the current settings: a @kv: reference would be replaced "
+            + "by plaintext, ADMIN_SECRET removed, two keys would share one secret, or the new KEY_VAULT_URL lacks a "
+            + "referenced secret", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "413", description = "Body too large")
+    @APIResponse(responseCode = "500", description = ".env cannot be read or written: nothing written (checked before any "
+            + "Key Vault write), or, if it fails after them, the keys Key Vault already stored and the reason",
+            content = @Content(schema = @Schema(implementation = Dtos.EnvWriteFailure.class)))
     @APIResponse(responseCode = "502", description = "Key Vault refused a write; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
     @APIResponse(responseCode = "503", description = "Key Vault unavailable; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
     public Uni<Response> save(String body) {

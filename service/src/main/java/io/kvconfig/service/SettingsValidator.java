@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.kvconfig.runtime.reference.InvalidReferenceException;
+import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 
 /**
@@ -26,6 +28,9 @@ import io.kvconfig.runtime.reference.SecretReferenceParser;
  * it looks like a key.
  */
 public final class SettingsValidator {
+
+    /** The default vault's URL: writable, but only as a Key Vault URL (see SettingsService for the vault check). */
+    public static final String KEY_VAULT_URL = "KEY_VAULT_URL";
 
     public static final Pattern KEY = Pattern.compile("[A-Z][A-Z0-9_]*");
     static final int MAX_KEY_LENGTH = 127; // a derived secret name must fit Key Vault's 127
@@ -43,15 +48,31 @@ public final class SettingsValidator {
         }
     }
 
+    /** The admin token's minimum length in characters. */
+    static final int MIN_ADMIN_SECRET_LENGTH = 16;
+
     private final ObjectReader reader;
     private final Set<String> secretKeys;
     private final int maxValueBytes;
+    private final WritePolicy policy;
+    private final boolean devOrTest;
 
+    /** The default write policy, production rules for vault hosts. */
     public SettingsValidator(ObjectMapper mapper, Set<String> secretKeys, int maxValueBytes) {
+        this(mapper, secretKeys, maxValueBytes, WritePolicy.defaults(), false);
+    }
+
+    /**
+     * @param devOrTest dev or test launch mode: vault URLs on a loopback host (the dev vault) are accepted too
+     */
+    public SettingsValidator(ObjectMapper mapper, Set<String> secretKeys, int maxValueBytes, WritePolicy policy,
+            boolean devOrTest) {
         this.reader = mapper.reader().withFeatures(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.secretKeys = secretKeys;
         this.maxValueBytes = maxValueBytes;
+        this.policy = policy;
+        this.devOrTest = devOrTest;
     }
 
     public Result validate(String body) {
@@ -91,6 +112,8 @@ public final class SettingsValidator {
             } else if (!KEY.matcher(key).matches()) {
                 problems.add(new ApiError.Problem(shown, (shown == null ? "key #" + index + " " : "key ")
                         + "is invalid: keys must match [A-Z][A-Z0-9_]*"));
+            } else {
+                policy.refusal(key).ifPresent(why -> problems.add(new ApiError.Problem(key, why)));
             }
             JsonNode node = field.getValue();
             String value = null;
@@ -101,7 +124,8 @@ public final class SettingsValidator {
                         + node.getNodeType().name().toLowerCase() + ")"));
             } else {
                 value = node.textValue();
-                String problem = valueProblem(key, value);
+                // "" removes the key: nothing to check in it
+                String problem = value.isEmpty() ? null : valueProblem(key, value);
                 if (problem != null) {
                     problems.add(new ApiError.Problem(shown, problem));
                 }
@@ -142,12 +166,47 @@ public final class SettingsValidator {
             }
         }
         if (SecretReferenceParser.isReference(value)) {
+            SecretReference reference;
             try {
-                SecretReferenceParser.parse(value);
+                reference = SecretReferenceParser.parse(value);
             } catch (InvalidReferenceException e) {
                 // the parser's message quotes the input, which could be a pasted secret: not shown
                 return "value starts like a Key Vault reference but is not a valid one; expected @kv:<name>, @kv:<name>/<version> or @kv:https://<vault-host>/secrets/<name>[/<version>]";
             }
+            if (reference.vaultUrl() != null) {
+                Optional<String> refused = VaultHosts.refusal(reference.vaultUrl(), devOrTest);
+                if (refused.isPresent()) {
+                    return "the reference's vault " + refused.get();
+                }
+            }
+            if (KEY_VAULT_URL.equals(key)) {
+                return "KEY_VAULT_URL must be the vault's URL (https://<name>.vault.azure.net), not a Key Vault reference";
+            }
+            return null;
+        }
+        if (KEY_VAULT_URL.equals(key)) {
+            return VaultHosts.refusal(value, devOrTest).map(why -> "KEY_VAULT_URL " + why).orElse(null);
+        }
+        if (AdminSecret.KEY.equals(key)) {
+            return adminSecretProblem(value);
+        }
+        return null;
+    }
+
+    /**
+     * The admin token is compared exactly with what clients send: whitespace or control characters (a trailing
+     * newline pasted with it) would lock everyone out after the restart, and a short one can be guessed.
+     */
+    static String adminSecretProblem(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
+                return "ADMIN_SECRET must not contain whitespace or control characters (found one at position " + i
+                        + "): clients send it verbatim in 'Authorization: Bearer <ADMIN_SECRET>'";
+            }
+        }
+        if (value.codePointCount(0, value.length()) < MIN_ADMIN_SECRET_LENGTH) {
+            return "ADMIN_SECRET must be at least " + MIN_ADMIN_SECRET_LENGTH + " characters long";
         }
         return null;
     }

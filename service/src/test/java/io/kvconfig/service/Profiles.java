@@ -22,6 +22,7 @@ public final class Profiles {
         public Map<String, String> getConfigOverrides() {
             return Map.of("kvconfig.service.secret-names.\"BOT_APP_PASSWORD\"", "bot-password",
                     "kvconfig.service.key-vault-retries", "1",
+                    "kvconfig.service.key-vault-concurrency", "4",
                     "kvconfig.service.max-body-bytes", "4096",
                     "kvconfig.service.max-value-bytes", "2000");
         }
@@ -39,6 +40,11 @@ public final class Profiles {
     public static class Listing implements QuarkusTestProfile {
         /** The secret that {@code SMTP_PASSWORD=@kv:smtp-from-yaml} in the yaml references. */
         public static final String SMTP = LeakCheck.secret("smtp-seeded-at-start-'$x");
+        /**
+         * A resolved value in a source above {@code .env} (the overrides, 400), as the container entrypoint puts it into
+         * the environment (300) while {@code .env} keeps {@code DB_PASSWORD=@kv:db-password}.
+         */
+        public static final String RESOLVED_DB_PASSWORD = LeakCheck.secret("resolved-db-\"pass'\\word\n2");
 
         @Override
         public List<TestResourceEntry> testResources() {
@@ -48,7 +54,24 @@ public final class Profiles {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("quarkus.config.locations", "listing-settings.yaml",
-                    "kvconfig.service.known-keys", "KEY_VAULT_URL,KEY_VAULT_RG,KEY_VAULT_NAME,FEATURE_FLAG");
+                    "kvconfig.service.known-keys", "KEY_VAULT_URL,KEY_VAULT_RG,KEY_VAULT_NAME,FEATURE_FLAG",
+                    "DB_PASSWORD", RESOLVED_DB_PASSWORD);
+        }
+    }
+
+    /**
+     * Two dev vaults, the default one named by {@code KEY_VAULT_URL} (not {@code quarkus.kvconfig.url}), so that a
+     * {@code KEY_VAULT_URL} saved through the API is the default vault of the next start.
+     */
+    public static class SecondVault implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("second-vault", "true", "url-key", "KEY_VAULT_URL")));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kvconfig.service.key-vault-retries", "0");
         }
     }
 

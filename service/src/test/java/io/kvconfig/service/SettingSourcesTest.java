@@ -154,4 +154,62 @@ class SettingSourcesTest {
     void rawValuesNeverShowInToString() {
         assertThat(new SettingSources.Raw("s3cret", SettingSources.ENV_FILE).toString()).doesNotContain("s3cret");
     }
+
+    @Test
+    void aReferenceInAnySourceIsFoundWhicheverSourceWins() {
+        // the container: the environment (300) holds the resolved value, .env (296) the reference
+        SettingSources s = sources(List.of("prod"),
+                yaml(Map.of("YAML_REF", "@kv:in-yaml", "BOTH", "@kv:yaml-loses")),
+                environment(Map.of("DB_PASSWORD", "resolved-value", "ENV_REF", "@kv:in-env", "BOTH", "@kv:env-wins")));
+        Map<String, String> file = Map.of("DB_PASSWORD", "@kv:db-password", "YAML_REF", "plain", "PLAIN", "x");
+        assertThat(s.lookup("DB_PASSWORD", file)).isEqualTo(raw("resolved-value", SettingSources.ENVIRONMENT));
+        assertThat(s.reference("DB_PASSWORD", file)).isEqualTo(raw("@kv:db-password", SettingSources.ENV_FILE));
+        // shadowed by a plain .env line, still a reference
+        assertThat(s.reference("YAML_REF", file)).isEqualTo(raw("@kv:in-yaml", SettingSources.APPLICATION_CONFIG));
+        assertThat(s.reference("ENV_REF", file)).isEqualTo(raw("@kv:in-env", SettingSources.ENVIRONMENT));
+        // the highest-ranked reference first
+        assertThat(s.reference("BOTH", file)).isEqualTo(raw("@kv:env-wins", SettingSources.ENVIRONMENT));
+        assertThat(s.reference("PLAIN", file)).isEmpty();
+        assertThat(s.reference("NOWHERE", file)).isEmpty();
+    }
+
+    @Test
+    void aReferenceTheProcessReadFromTheFileAtStartupStillCounts() {
+        // removed from .env since the start: the environment still holds what was resolved from it
+        SettingSources s = sources(List.of(), serviceFileAtStartup(Map.of("DB_PASSWORD", "@kv:db-password")),
+                environment(Map.of("DB_PASSWORD", "resolved-value")));
+        assertThat(s.lookup("DB_PASSWORD", Map.of())).isEqualTo(raw("resolved-value", SettingSources.ENVIRONMENT));
+        assertThat(s.reference("DB_PASSWORD", Map.of())).isEqualTo(raw("@kv:db-password", SettingSources.ENV_FILE));
+        // but the file as it is now comes first
+        assertThat(s.reference("DB_PASSWORD", Map.of("DB_PASSWORD", "@kv:renamed")))
+                .isEqualTo(raw("@kv:renamed", SettingSources.ENV_FILE));
+    }
+
+    @Test
+    void smallRyesOwnReadingOfTheServiceFileIsTheStartupSnapshotToo() {
+        // the working directory's .env as SmallRye's Java-properties source reads it (ordinal 295): stale after a PUT
+        ConfigSource smallRye = new EnvConfigSource(Map.of("GONE", "old", "OLD_REF", "@kv:old"), 295) {
+            @Override
+            public String getName() {
+                return "DotEnvConfigSource[source=file:" + ENV_FILE + "]";
+            }
+        };
+        SettingSources s = sources(List.of(), smallRye);
+        assertThat(s.lookup("GONE", Map.of())).isEmpty();
+        assertThat(s.allReferences(Map.of())).isEmpty();
+        assertThat(s.reference("OLD_REF", Map.of())).isEqualTo(raw("@kv:old", SettingSources.ENV_FILE));
+    }
+
+    @Test
+    void allReferencesOfTheActiveProfileInEverySource() {
+        SettingSources s = sources(List.of("dev"),
+                yaml(Map.of("%dev.DEV_REF", "@kv:dev-ref", "%prod.PROD_REF", "@kv:prod-ref", "app.token", "@kv:dotted",
+                        "PLAIN", "x")),
+                environment(Map.of("_DEV_ENV_DEV", "@kv:env-dev", "_PROD_ENV_PROD", "@kv:env-prod", "ENV_REF",
+                        "@kv:env-ref")));
+        assertThat(s.allReferences(Map.of("FILE_REF", "@kv:file-ref", "FILE_PLAIN", "y")))
+                .containsExactlyInAnyOrder(Map.entry("ENV_DEV", "@kv:env-dev"), Map.entry("ENV_REF", "@kv:env-ref"),
+                        Map.entry("FILE_REF", "@kv:file-ref"), Map.entry("DEV_REF", "@kv:dev-ref"),
+                        Map.entry("APP_TOKEN", "@kv:dotted"));
+    }
 }

@@ -1,9 +1,14 @@
 package io.kvconfig.service;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,7 +21,10 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * Kept instead of the Dev Service because the tests need the {@link DevVault} object for fault injection and
  * assertions. Init args: {@code admin} = "none" for a {@code .env} without ADMIN_SECRET; {@code vault} = "none"
  * for no vault at all (ADMIN_SECRET then a plain value in .env); {@code secret.<name>} = a secret seeded at start, so
- * references in application config resolve at startup.
+ * references in application config resolve at startup; {@code second-vault} = "true" for a second dev vault
+ * ({@link #vault2}, trusted too); {@code url-key} = the setting that names the vault ({@code quarkus.kvconfig.url} by
+ * default; {@code KEY_VAULT_URL} to let a {@code KEY_VAULT_URL} saved through the API decide the default vault). The
+ * {@code .env} lives in a directory of its own ({@code <tmp>/env/}), which tests may break and restore.
  */
 public class TestVault implements QuarkusTestResourceLifecycleManager {
 
@@ -31,17 +39,22 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             + "LOG_FORMAT=json\n";
 
     static volatile DevVault vault;
+    static volatile DevVault vault2;
     static volatile Path envFile;
     static volatile String baseline;
 
     private boolean withVault = true;
     private boolean withAdmin = true;
+    private boolean secondVault;
+    private String urlKey = "quarkus.kvconfig.url";
     private final Map<String, String> seeds = new HashMap<>();
 
     @Override
     public void init(Map<String, String> initArgs) {
         withVault = !"none".equals(initArgs.get("vault"));
         withAdmin = !"none".equals(initArgs.get("admin"));
+        secondVault = "true".equals(initArgs.get("second-vault"));
+        urlKey = initArgs.getOrDefault("url-key", urlKey);
         initArgs.forEach((k, v) -> {
             if (k.startsWith("secret.")) {
                 seeds.put(k.substring("secret.".length()), v);
@@ -54,18 +67,23 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
         LeakCheck.install();
         try {
             Path dir = Files.createTempDirectory("kvconfig-service-test");
-            envFile = dir.resolve("settings.env");
+            envFile = Files.createDirectories(dir.resolve("env")).resolve("settings.env");
             Map<String, String> config = new HashMap<>();
             config.put("kvconfig.service.env-file", envFile.toString());
             if (withVault) {
                 vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
                 vault.setSecret("admin-secret", ADMIN_SECRET);
                 seeds.forEach(vault::setSecret);
-                config.put("quarkus.kvconfig.url", vault.vaultUrl());
+                config.put(urlKey, vault.vaultUrl());
                 config.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
                 config.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
                 config.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath().toString());
                 config.put("quarkus.kvconfig.tls.trust-store-password", vault.trustStorePassword());
+                if (secondVault) {
+                    // the dev vaults share their token signing keys (one JVM); the client must trust both CAs
+                    vault2 = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls2")).build().start();
+                    config.put("quarkus.kvconfig.tls.trust-store", trustBoth(dir.resolve("both.p12")).toString());
+                }
                 config.put("quarkus.kvconfig.challenge-resource-verification", "false");
                 baseline = withAdmin ? BASELINE : BASELINE.replace("ADMIN_SECRET=@kv:admin-secret\n", "");
             } else {
@@ -76,6 +94,26 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path trustBoth(Path file) throws IOException {
+        try {
+            KeyStore both = KeyStore.getInstance("PKCS12");
+            both.load(null, null);
+            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+            int i = 0;
+            for (DevVault v : new DevVault[] { vault, vault2 }) {
+                try (InputStream in = Files.newInputStream(v.caCertificatePath())) {
+                    both.setCertificateEntry("dev-vault-" + i++, x509.generateCertificate(in));
+                }
+            }
+            try (OutputStream out = Files.newOutputStream(file)) {
+                both.store(out, vault.trustStorePassword().toCharArray());
+            }
+            return file;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
         }
     }
 
@@ -94,12 +132,20 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             }
             vault.journal().reset();
         }
+        if (vault2 != null) {
+            vault2.faults().clear();
+            vault2.journal().reset();
+        }
     }
 
     @Override
     public void stop() {
         if (vault != null) {
             vault.close();
+        }
+        if (vault2 != null) {
+            vault2.close();
+            vault2 = null;
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.kvconfig.service.firewall;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,9 +25,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Allowlisting while the service runs: on demand (admin API), on a schedule ({@value #SCHEDULE}, off by default,
- * so a laptop whose IP changed is allowed again), and reactively ({@link #withAllowlisting}: a Key Vault call
- * refused by the firewall triggers one run, then one retry). Every run happens on a worker thread (ARM and the
- * propagation wait block) and runs never overlap (the allowlister serialises them process-wide).
+ * so a laptop whose IP changed is allowed again), and reactively ({@link #withAllowlisting}: Key Vault calls
+ * refused by the firewall share one run, then each is retried once). Every run happens on a worker thread (ARM and
+ * the propagation wait block) and runs never overlap (the allowlister serialises them process-wide).
  */
 @ApplicationScoped
 public class FirewallService {
@@ -39,6 +42,8 @@ public class FirewallService {
 
     private volatile FirewallAllowlister allowlister;
     private volatile Boolean configured;
+    /** Allowlisting runs after a refusal, by vault: the refusals that come while one runs share its result. */
+    private final Map<String, CompletableFuture<Optional<String>>> running = new ConcurrentHashMap<>();
 
     /** The firewall settings as the extension reads them ({@code quarkus.kvconfig.firewall.*}, KEY_VAULT_RG ...). */
     public FirewallSettings settings() {
@@ -107,10 +112,11 @@ public class FirewallService {
 
     /**
      * The reactive path for the service's Key Vault calls: when {@code call} fails because the vault firewall
-     * refused this machine (ForbiddenByFirewall/ForbiddenByConnection), run allowlisting once (worker thread) and,
-     * if the rule is in place and effective, subscribe to {@code call} again, once. If allowlisting cannot help, the
-     * call fails with a {@link FirewallRefusedException} saying why. Any other failure passes through; without
-     * allowlisting configured this is a plain pass-through.
+     * refused this machine (ForbiddenByFirewall/ForbiddenByConnection), it joins the one allowlisting run for that
+     * vault (started by the first refusal, on a worker thread; the calls refused meanwhile wait for its result without
+     * holding a thread) and, if the rule is in place and effective, subscribes to {@code call} again, once. If
+     * allowlisting cannot help, the call fails with a {@link FirewallRefusedException} saying why. Any other failure
+     * passes through; without allowlisting configured this is a plain pass-through.
      *
      * @param vaultUrl the vault {@code call} talks to; null = the default vault
      */
@@ -125,11 +131,41 @@ public class FirewallService {
             if (a.isEmpty()) {
                 return Uni.createFrom().failure(refusal);
             }
-            return Uni.createFrom().item(() -> afterRefusal(a.get(), target))
-                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                    .flatMap(notFixed -> notFixed == null ? Uni.createFrom().deferred(call::get)
-                            : Uni.createFrom().<T>failure(new FirewallRefusedException(notFixed, refusal)));
+            return Uni.createFrom().completionStage(() -> sharedRun(a.get(), target))
+                    .flatMap(notFixed -> notFixed.isEmpty() ? Uni.createFrom().deferred(call::get)
+                            : Uni.createFrom().<T>failure(new FirewallRefusedException(notFixed.get(), refusal)));
         });
+    }
+
+    /**
+     * The allowlisting run after a refusal for this vault: the one in progress, else a new one on a worker thread.
+     * Completes with empty when the refused calls should be retried, else why not. Each caller gets its own copy, so
+     * one caller cancelling does not cancel the run for the others.
+     */
+    private CompletableFuture<Optional<String>> sharedRun(FirewallAllowlister allowlister, String vaultUrl) {
+        String key = vaultUrl == null ? "" : vaultUrl.toLowerCase(java.util.Locale.ROOT);
+        CompletableFuture<Optional<String>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<String>> existing = running.putIfAbsent(key, mine);
+        if (existing != null) {
+            return existing.copy();
+        }
+        try {
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                Optional<String> result;
+                try {
+                    result = Optional.ofNullable(afterRefusal(allowlister, vaultUrl));
+                } catch (RuntimeException e) {
+                    result = Optional.of("allowlisting failed (" + e.getClass().getSimpleName() + ")");
+                }
+                // a refusal from now on starts a new run: the rule may have gone again
+                running.remove(key, mine);
+                mine.complete(result);
+            });
+        } catch (RuntimeException e) {
+            running.remove(key, mine);
+            mine.complete(Optional.of("allowlisting could not start (" + e.getClass().getSimpleName() + ")"));
+        }
+        return mine.copy();
     }
 
     /** Runs allowlisting after a refusal (worker thread): null when the call should be retried, else why not. */

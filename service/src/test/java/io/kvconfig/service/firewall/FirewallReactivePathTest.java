@@ -177,4 +177,44 @@ class FirewallReactivePathTest {
             vault().firewall().addIpRule(RULE);
         }
     }
+
+    @Test
+    @Order(4)
+    void writesRefusedTogetherShareOneAllowlistingRun() throws IOException {
+        vault().firewall().removeIpRule(IP);
+        byte[] before = Files.readAllBytes(FirewallTestVault.envFile);
+        StringBuilder seed = new StringBuilder(new String(before, java.nio.charset.StandardCharsets.UTF_8));
+        StringBuilder body = new StringBuilder("{");
+        for (int i = 0; i < 6; i++) {
+            seed.append("FW_").append(i).append("=@kv:fw-").append(i).append('\n');
+            body.append(i == 0 ? "" : ",").append("\"FW_").append(i).append("\":\"")
+                    .append(LeakCheck.secret("fw-coalesced-" + i + "-" + Long.toHexString(System.nanoTime()))).append('"');
+        }
+        Files.writeString(FirewallTestVault.envFile, seed.toString());
+        // every request waits 200 ms at the vault: the six refusals arrive together, long before a run could finish
+        vault().faults().latency(java.time.Duration.ofMillis(200));
+        try {
+            Journal journal = vault().journal();
+            long echoes = journal.count("IpEcho");
+            long patches = journal.count("VaultPatch");
+            long refused = journal.count("ForbiddenByFirewall");
+            long sets = journal.count("SetSecret");
+            admin().contentType("application/json").body(body.append('}').toString()).put("/api/settings").then()
+                    .statusCode(200).body("changes.size()", equalTo(6));
+            // six refused writes, ONE allowlisting run (one address detection, one PATCH), six retries
+            assertThat(journal.count("ForbiddenByFirewall")).isEqualTo(refused + 6);
+            assertThat(journal.count("IpEcho")).isEqualTo(echoes + 1);
+            assertThat(journal.count("VaultPatch")).isEqualTo(patches + 1);
+            assertThat(journal.count("SetSecret")).isEqualTo(sets + 12);
+            assertThat(vault().firewall().ipRules()).containsExactlyInAnyOrder(FirewallTestVault.OTHER_RULE, RULE);
+            for (int i = 0; i < 6; i++) {
+                String prefix = "fw-coalesced-" + i + "-";
+                assertThat(vault().secretValue("fw-" + i).filter(v -> v.startsWith(prefix)).isPresent())
+                        .as("fw-%d holds its new value (not shown)", i).isTrue();
+            }
+        } finally {
+            vault().faults().clear();
+            Files.write(FirewallTestVault.envFile, before);
+        }
+    }
 }

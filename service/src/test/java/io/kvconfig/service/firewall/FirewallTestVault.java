@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.kvconfig.devvault.DevVault;
+import io.kvconfig.service.LeakCheck;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -35,6 +36,9 @@ public class FirewallTestVault implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
+        // the leak net is in place before the app starts
+        LeakCheck.install();
+        LeakCheck.secret(ADMIN_SECRET);
         try {
             Path dir = Files.createTempDirectory("kvconfig-firewall-test");
             Path env = dir.resolve("settings.env");
