@@ -16,7 +16,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * Kept instead of the Dev Service because the tests need the {@link DevVault} object for fault injection and
  * assertions. Init args: {@code admin} = "none" for a {@code .env} without ADMIN_SECRET; {@code vault} = "none"
  * for no vault at all (ADMIN_SECRET then a plain value in .env); {@code secret.<name>} = a secret seeded at start, so
- * references in application config resolve at startup.
+ * references in application config resolve at startup; {@code host} = a Key Vault host name the dev vault is reached
+ * by (e.g. {@code kvtest.vault.azure.net}, resolved to loopback for the test JVM, see the surefire configuration),
+ * with the SDK's challenge resource verification left on (the default) instead of turned off for {@code localhost}.
  */
 public class TestVault implements QuarkusTestResourceLifecycleManager {
 
@@ -36,12 +38,14 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
 
     private boolean withVault = true;
     private boolean withAdmin = true;
+    private String host;
     private final Map<String, String> seeds = new HashMap<>();
 
     @Override
     public void init(Map<String, String> initArgs) {
         withVault = !"none".equals(initArgs.get("vault"));
         withAdmin = !"none".equals(initArgs.get("admin"));
+        host = initArgs.get("host");
         initArgs.forEach((k, v) -> {
             if (k.startsWith("secret.")) {
                 seeds.put(k.substring("secret.".length()), v);
@@ -58,15 +62,22 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             Map<String, String> config = new HashMap<>();
             config.put("kvconfig.service.env-file", envFile.toString());
             if (withVault) {
-                vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
+                DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls"));
+                if (host != null) {
+                    b.hostNames(host);
+                }
+                vault = b.build().start();
                 vault.setSecret("admin-secret", ADMIN_SECRET);
                 seeds.forEach(vault::setSecret);
-                config.put("quarkus.kvconfig.url", vault.vaultUrl());
+                config.put("quarkus.kvconfig.url", host != null ? vault.vaultUrl(host) : vault.vaultUrl());
                 config.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
                 config.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
                 config.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath().toString());
                 config.put("quarkus.kvconfig.tls.trust-store-password", vault.trustStorePassword());
-                config.put("quarkus.kvconfig.challenge-resource-verification", "false");
+                if (host == null) {
+                    // localhost is not a Key Vault host: the SDK would (rightly) refuse the challenge
+                    config.put("quarkus.kvconfig.challenge-resource-verification", "false");
+                }
                 baseline = withAdmin ? BASELINE : BASELINE.replace("ADMIN_SECRET=@kv:admin-secret\n", "");
             } else {
                 vault = null;
