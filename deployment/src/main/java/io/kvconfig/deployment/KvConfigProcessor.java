@@ -8,6 +8,7 @@ import java.util.logging.Level;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.KvConfigRecorder;
+import io.kvconfig.runtime.config.KvConfigHealthConfig;
 import io.kvconfig.runtime.config.KvConfigRuntimeConfigBuilder;
 import io.kvconfig.runtime.config.KvDotEnvConfigBuilder;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
@@ -91,10 +92,13 @@ class KvConfigProcessor {
         return AdditionalBeanBuildItem.unremovableOf(KeyVault.class);
     }
 
-    /** Only consumed when quarkus-smallrye-health is in the application. */
+    /**
+     * Only consumed when quarkus-smallrye-health is in the application; {@code quarkus.kvconfig.health.enabled=false}
+     * leaves the check out (no bean, no Key Vault call).
+     */
     @BuildStep
-    HealthBuildItem health() {
-        return new HealthBuildItem(HEALTH_CHECK, true);
+    HealthBuildItem health(KvConfigHealthConfig config) {
+        return new HealthBuildItem(HEALTH_CHECK, config.enabled());
     }
 
     @BuildStep

@@ -112,6 +112,23 @@ public final class DevVault implements AutoCloseable {
         return "https://localhost:" + httpsPort();
     }
 
+    /**
+     * {@code https://<hostName>:<port>}: the vault under one of its extra host names ({@link Builder#hostNames}), e.g.
+     * {@code kvtest.vault.azure.net}, which its TLS certificate names. The caller makes the name resolve to the
+     * bind address (for a test JVM e.g. {@code -Djdk.net.hosts.file=<file>}); {@code localhost} gives
+     * {@link #vaultUrl()}.
+     *
+     * @throws IllegalArgumentException when the certificate does not name {@code hostName}
+     */
+    public String vaultUrl(String hostName) {
+        String h = hostName.toLowerCase(java.util.Locale.ROOT);
+        if (!h.equals("localhost") && !config.hostNames.contains(h)) {
+            throw new IllegalArgumentException("the dev vault's certificate does not name " + hostName
+                    + "; add it with DevVault.builder().hostNames(...)");
+        }
+        return "https://" + h + ":" + httpsPort();
+    }
+
     /** App Service style managed identity endpoint: {@code http://127.0.0.1:<tokenPort>/msi/token}. */
     public String identityEndpoint() {
         return podIdentityAuthorityHost() + "/msi/token";
@@ -336,10 +353,13 @@ public final class DevVault implements AutoCloseable {
             tls = TlsMaterial.decode(t.path("caKey").asText(), t.path("caCert").asText(),
                     t.path("serverKey").asText(), t.path("serverCert").asText());
             if (!tls.stillValid()) {
-                tls = TlsMaterial.generate();
+                tls = TlsMaterial.generate(config.hostNames);
+            } else if (!tls.covers(config.hostNames)) {
+                // a host name added since the state was saved: same CA, a server certificate that names it
+                tls = tls.reissue(config.hostNames);
             }
         } else {
-            tls = TlsMaterial.generate();
+            tls = TlsMaterial.generate(config.hostNames);
         }
         if (saved != null && saved.path("vault").isObject()) {
             armVault = (ObjectNode) saved.get("vault").deepCopy();
@@ -441,6 +461,10 @@ public final class DevVault implements AutoCloseable {
     /** Runs on a worker thread, after the configured latency (see {@link HttpsPort}). */
     private void handleHttps(Exchange exchange) {
         Request r = new Request(exchange, mapper);
+        if (r.header("Authorization") != null) {
+            // whether a client sent a token at all (valid or not): proves a token was or was not handed over
+            journal.outcome("AuthorizationHeader");
+        }
         r.journalWith(x -> journal.request(x.operation, x.method, x.path, x.status, exchange.http2()));
         boolean dropped = false;
         try {
@@ -523,8 +547,28 @@ public final class DevVault implements AutoCloseable {
         private boolean armDenyReads;
         private boolean armDenyWrites;
         private final List<String[]> seeds = new java.util.ArrayList<>();
+        private final List<String> hostNames = new java.util.ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Extra DNS names the HTTPS port's certificate holds besides localhost, 127.0.0.1 and ::1, e.g.
+         * {@code kvtest.vault.azure.net}: a Key Vault-style host, so clients can keep the SDK's challenge resource
+         * verification on (the challenge names {@code https://vault.azure.net}). See {@link DevVault#vaultUrl(String)};
+         * the name must resolve to the bind address for the client (not done here).
+         */
+        public Builder hostNames(String... names) {
+            for (String n : names) {
+                if (n == null || !n.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+                    throw new IllegalArgumentException("not a DNS host name: " + n);
+                }
+                String lower = n.toLowerCase(java.util.Locale.ROOT);
+                if (!hostNames.contains(lower)) {
+                    hostNames.add(lower);
+                }
+            }
+            return this;
         }
 
         /** HTTPS port for data plane, ARM and IP echo; 0 (default) = a free port. */

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  * RecoverDeletedSecret, PurgeDeletedSecret, Token, VaultGet, VaultPut, VaultPatch, IpEcho, ...), except that an
  * unauthenticated data-plane request answered with the 401 challenge counts as "Challenge" only. Outcomes are
  * counted in addition: Throttled, InjectedFailure, DroppedConnection, ForbiddenByFirewall, ForbiddenByConnection,
- * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest. Also counts the TLS connections accepted on the
+ * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest, and AuthorizationHeader (an HTTPS request that carried
+ * an {@code Authorization} header, valid or not: zero proves no token was handed to this server). Also counts the TLS connections accepted on the
  * HTTPS port and the requests per protocol, to see whether a client multiplexes (HTTP/2) or opens a connection per
  * parallel request. Never holds secret values.
  */

@@ -27,15 +27,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A private CA and a server certificate for localhost/127.0.0.1/::1, built with the JDK's public APIs only
+ * A private CA and a server certificate for localhost/127.0.0.1/::1 (plus any extra host names, e.g.
+ * {@code kvtest.vault.azure.net}), built with the JDK's public APIs only
  * (the JDK has no public certificate builder, so the certificates are DER-encoded by hand and signed with
  * {@link Signature}).
  */
@@ -59,40 +66,80 @@ final class TlsMaterial {
     }
 
     static TlsMaterial generate() {
+        return generate(List.of());
+    }
+
+    /** A new CA and a server certificate for localhost, 127.0.0.1, ::1 and {@code hostNames}. */
+    static TlsMaterial generate(List<String> hostNames) {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair ca = gen.generateKeyPair();
-            KeyPair server = gen.generateKeyPair();
             Instant now = Instant.now();
-            Instant notBefore = now.minus(Duration.ofDays(1));
-            Instant notAfter = now.plus(Duration.ofDays(3650));
             byte[] caName = name("kvconfig dev vault CA");
-            byte[] caSki = keyId(ca.getPublic());
             byte[] caExtensions = Der.sequence(
                     extension("2.5.29.19", true, Der.sequence(Der.bool(true))),
                     // keyCertSign | cRLSign
                     extension("2.5.29.15", true, Der.bitString(new byte[] {0x06}, 1)),
-                    extension("2.5.29.14", false, Der.octetString(caSki)));
-            X509Certificate caCert = sign(caName, caName, ca.getPublic(), notBefore, notAfter, caExtensions,
-                    ca.getPrivate());
-            byte[] san = Der.sequence(
-                    Der.implicitPrimitive(2, "localhost".getBytes(StandardCharsets.US_ASCII)),
-                    Der.implicitPrimitive(7, InetAddress.getByName("127.0.0.1").getAddress()),
-                    Der.implicitPrimitive(7, InetAddress.getByName("::1").getAddress()));
-            byte[] serverExtensions = Der.sequence(
-                    extension("2.5.29.19", true, Der.sequence()),
-                    // digitalSignature
-                    extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) 0x80}, 7)),
-                    extension("2.5.29.37", false, Der.sequence(Der.oid("1.3.6.1.5.5.7.3.1"))),
-                    extension("2.5.29.17", false, san),
-                    extension("2.5.29.14", false, Der.octetString(keyId(server.getPublic()))),
-                    extension("2.5.29.35", false, Der.sequence(Der.implicitPrimitive(0, caSki))));
-            X509Certificate serverCert = sign(caName, name("localhost"), server.getPublic(), notBefore, notAfter,
-                    serverExtensions, ca.getPrivate());
-            return new TlsMaterial(ca.getPrivate(), caCert, server.getPrivate(), serverCert);
+                    extension("2.5.29.14", false, Der.octetString(keyId(ca.getPublic()))));
+            X509Certificate caCert = sign(caName, caName, ca.getPublic(), now.minus(Duration.ofDays(1)),
+                    now.plus(Duration.ofDays(3650)), caExtensions, ca.getPrivate());
+            return issueServer(ca.getPrivate(), caCert, hostNames);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("Cannot generate the dev vault's TLS certificate", e);
+        }
+    }
+
+    /** Keeps the CA (clients that trust it keep trusting) and issues a new server certificate for these names. */
+    TlsMaterial reissue(List<String> hostNames) {
+        try {
+            return issueServer(caKey, caCert, hostNames);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("Cannot generate the dev vault's TLS certificate", e);
+        }
+    }
+
+    private static TlsMaterial issueServer(PrivateKey caKey, X509Certificate caCert, List<String> hostNames)
+            throws GeneralSecurityException, IOException {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair server = gen.generateKeyPair();
+        Instant now = Instant.now();
+        List<byte[]> names = new ArrayList<>();
+        names.add(Der.implicitPrimitive(2, "localhost".getBytes(StandardCharsets.US_ASCII)));
+        for (String h : hostNames) {
+            names.add(Der.implicitPrimitive(2, h.getBytes(StandardCharsets.US_ASCII)));
+        }
+        names.add(Der.implicitPrimitive(7, InetAddress.getByName("127.0.0.1").getAddress()));
+        names.add(Der.implicitPrimitive(7, InetAddress.getByName("::1").getAddress()));
+        byte[] serverExtensions = Der.sequence(
+                extension("2.5.29.19", true, Der.sequence()),
+                // digitalSignature
+                extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) 0x80}, 7)),
+                extension("2.5.29.37", false, Der.sequence(Der.oid("1.3.6.1.5.5.7.3.1"))),
+                extension("2.5.29.17", false, Der.sequence(names.toArray(new byte[0][]))),
+                extension("2.5.29.14", false, Der.octetString(keyId(server.getPublic()))),
+                extension("2.5.29.35", false, Der.sequence(Der.implicitPrimitive(0, keyId(caCert.getPublicKey())))));
+        X509Certificate serverCert = sign(caCert.getSubjectX500Principal().getEncoded(), name("localhost"), server.getPublic(),
+                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(3650)), serverExtensions, caKey);
+        return new TlsMaterial(caKey, caCert, server.getPrivate(), serverCert);
+    }
+
+    /** Whether the server certificate names every one of these DNS names. */
+    boolean covers(List<String> hostNames) {
+        try {
+            Set<String> dns = new HashSet<>();
+            Collection<List<?>> sans = serverCert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (Integer.valueOf(2).equals(san.get(0))) {
+                        dns.add(String.valueOf(san.get(1)).toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+            return hostNames.stream().allMatch(h -> dns.contains(h.toLowerCase(Locale.ROOT)));
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

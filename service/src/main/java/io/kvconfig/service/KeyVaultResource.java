@@ -14,9 +14,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import com.azure.core.exception.ResourceNotFoundException;
-import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
-
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.service.firewall.FirewallService;
 import io.smallrye.mutiny.Uni;
@@ -28,8 +25,8 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = AdminApi.SECURITY_SCHEME)
 public class KeyVaultResource {
 
-    /** A name that should not exist: a 404 for it proves the vault answers and accepts our token. */
-    static final String PROBE_SECRET = "kvconfig-reachability-probe";
+    /** The probe waits this long for the vault (then the request is cancelled). */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(15);
 
     @Inject
     KeyVault keyVault;
@@ -40,7 +37,8 @@ public class KeyVaultResource {
     @GET
     @Path("/status")
     @Operation(summary = "Key Vault status", description = "Whether a vault is configured, whether it answers now "
-            + "(a real call), and each @kv: reference's status from startup. Never a value.")
+            + "(a real call on every request, unlike the cached anonymous readiness check), the credential, the reason "
+            + "of a failure, and each @kv: reference's status from startup. Never a value.")
     public Uni<Dtos.KeyVaultStatus> status() {
         List<Dtos.ReferenceView> references = keyVault.references().stream()
                 .map(r -> new Dtos.ReferenceView(r.property(), r.reference(), r.secretName(), r.vaultUrl(),
@@ -51,17 +49,12 @@ public class KeyVaultResource {
         }
         String url = keyVault.vaultUrl().orElse(null);
         String credential = keyVault.clients().credentialDescription();
-        Uni<KeyVaultSecret> probe = Uni.createFrom().completionStage(() -> keyVault.secrets().getSecret(PROBE_SECRET).toFuture())
-                .ifNoItem().after(Duration.ofSeconds(15)).fail();
+        // the readiness check's probe (one authenticated request, 404 = reachable), uncached here: the admin asked now
+        Uni<Void> probe = Uni.createFrom().completionStage(() -> keyVault.probe(PROBE_TIMEOUT));
         // a firewall refusal runs allowlisting once, then the probe once more (the timeout is per probe)
         return firewall.withAllowlisting(() -> probe)
-                .map(found -> new Dtos.KeyVaultStatus(true, url, true, null, credential, references))
-                .onFailure().recoverWithItem(e -> {
-                    if (e instanceof ResourceNotFoundException || Integer.valueOf(404).equals(KeyVaultErrors.status(e))) {
-                        return new Dtos.KeyVaultStatus(true, url, true, null, credential, references);
-                    }
-                    return new Dtos.KeyVaultStatus(true, url, false, KeyVaultErrors.describe(e, credential).reason(),
-                            credential, references);
-                });
+                .map(answered -> new Dtos.KeyVaultStatus(true, url, true, null, credential, references))
+                .onFailure().recoverWithItem(e -> new Dtos.KeyVaultStatus(true, url, false,
+                        KeyVaultErrors.describe(e, credential).reason(), credential, references));
     }
 }

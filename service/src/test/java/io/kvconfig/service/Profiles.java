@@ -75,6 +75,19 @@ public final class Profiles {
         }
     }
 
+    /**
+     * The service on a dev vault reached as {@code kvtest.vault.azure.net} with the SDK's challenge resource
+     * verification ON (the production default), as a real Key Vault would be.
+     */
+    public static class VerifiedVault implements QuarkusTestProfile {
+        public static final String HOST = "kvtest.vault.azure.net";
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("host", HOST)));
+        }
+    }
+
     /** A vault but no ADMIN_SECRET: the admin API answers 503. */
     public static class NoAdminSecret implements QuarkusTestProfile {
         @Override

@@ -23,8 +23,11 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * for no vault at all (ADMIN_SECRET then a plain value in .env); {@code secret.<name>} = a secret seeded at start, so
  * references in application config resolve at startup; {@code second-vault} = "true" for a second dev vault
  * ({@link #vault2}, trusted too); {@code url-key} = the setting that names the vault ({@code quarkus.kvconfig.url} by
- * default; {@code KEY_VAULT_URL} to let a {@code KEY_VAULT_URL} saved through the API decide the default vault). The
- * {@code .env} lives in a directory of its own ({@code <tmp>/env/}), which tests may break and restore.
+ * default; {@code KEY_VAULT_URL} to let a {@code KEY_VAULT_URL} saved through the API decide the default vault);
+ * {@code host} = a Key Vault host name the dev vault is reached by (e.g. {@code kvtest.vault.azure.net}, resolved to
+ * loopback for the test JVM, see the surefire configuration), with the SDK's challenge resource verification left on
+ * (the default) instead of turned off for {@code localhost}. The {@code .env} lives in a directory of its own
+ * ({@code <tmp>/env/}), which tests may break and restore.
  */
 public class TestVault implements QuarkusTestResourceLifecycleManager {
 
@@ -47,6 +50,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
     private boolean withAdmin = true;
     private boolean secondVault;
     private String urlKey = "quarkus.kvconfig.url";
+    private String host;
     private final Map<String, String> seeds = new HashMap<>();
 
     @Override
@@ -55,6 +59,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
         withAdmin = !"none".equals(initArgs.get("admin"));
         secondVault = "true".equals(initArgs.get("second-vault"));
         urlKey = initArgs.getOrDefault("url-key", urlKey);
+        host = initArgs.get("host");
         initArgs.forEach((k, v) -> {
             if (k.startsWith("secret.")) {
                 seeds.put(k.substring("secret.".length()), v);
@@ -71,10 +76,14 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
             Map<String, String> config = new HashMap<>();
             config.put("kvconfig.service.env-file", envFile.toString());
             if (withVault) {
-                vault = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls")).build().start();
+                DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls"));
+                if (host != null) {
+                    b.hostNames(host);
+                }
+                vault = b.build().start();
                 vault.setSecret("admin-secret", ADMIN_SECRET);
                 seeds.forEach(vault::setSecret);
-                config.put(urlKey, vault.vaultUrl());
+                config.put(urlKey, host != null ? vault.vaultUrl(host) : vault.vaultUrl());
                 config.put("quarkus.kvconfig.credential.identity-endpoint", vault.identityEndpoint());
                 config.put("quarkus.kvconfig.credential.identity-header", vault.identityHeader());
                 config.put("quarkus.kvconfig.tls.trust-store", vault.trustStorePath().toString());
@@ -84,7 +93,10 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
                     vault2 = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls2")).build().start();
                     config.put("quarkus.kvconfig.tls.trust-store", trustBoth(dir.resolve("both.p12")).toString());
                 }
-                config.put("quarkus.kvconfig.challenge-resource-verification", "false");
+                if (host == null) {
+                    // localhost is not a Key Vault host: the SDK would (rightly) refuse the challenge
+                    config.put("quarkus.kvconfig.challenge-resource-verification", "false");
+                }
                 baseline = withAdmin ? BASELINE : BASELINE.replace("ADMIN_SECRET=@kv:admin-secret\n", "");
             } else {
                 vault = null;

@@ -91,6 +91,11 @@ public interface KvConfigConfig {
      */
     Firewall firewall();
 
+    /**
+     * The readiness check ({@code /q/health/ready}, with quarkus-smallrye-health).
+     */
+    Health health();
+
     /** Which Azure credential authenticates the vault calls. */
     enum CredentialType {
         /** {@code DefaultAzureCredential}: environment, workload identity, managed identity, Azure CLI, ... */
@@ -132,6 +137,19 @@ public interface KvConfigConfig {
          * Dev Service.
          */
         Optional<String> identityHeader();
+    }
+
+    interface Health {
+        /**
+         * How long the readiness check's Key Vault probe result is reused. Readiness is open to anonymous callers:
+         * however often it is called, the vault sees at most one probe request per period, and calls that arrive
+         * while a probe is in flight share it. {@code 0} probes on every call (concurrent calls still share one).
+         * The answer holds counts and statuses only (no vault URL, secret name or credential detail); the reason of
+         * a failure is logged once per change of state and shown by the service's authenticated
+         * {@code /api/keyvault/status}. Turn the check off with {@code quarkus.kvconfig.health.enabled=false}.
+         */
+        @WithDefault("30S")
+        Duration cachePeriod();
     }
 
     interface Tls {

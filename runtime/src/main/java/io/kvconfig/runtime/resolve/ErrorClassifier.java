@@ -62,6 +62,10 @@ public final class ErrorClassifier {
             return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
                     "no credential available in " + credentialDescription + ": " + cut(oneLine(e.getMessage())), 0);
         }
+        Classified challenge = challengeRefused(e);
+        if (challenge != null) {
+            return challenge;
+        }
         if (e instanceof TimeoutException) {
             return new Classified(FailureKind.TIMED_OUT, true, null, "no response in time", 0);
         }
@@ -94,6 +98,28 @@ public final class ErrorClassifier {
         }
         // unknown: quote the type only, its message could echo response content
         return new Classified(FailureKind.UNEXPECTED, false, null, "unexpected " + e.getClass().getName(), 0);
+    }
+
+    private static final Pattern CHALLENGE_MISMATCH = Pattern.compile(
+            "The challenge resource '([^']{0,200})' does not match the requested domain");
+
+    /**
+     * The SDK's challenge resource verification refused the vault's 401 challenge (a plain RuntimeException): the
+     * server asked for a token of a resource its host does not belong to, and no token was sent.
+     */
+    private static Classified challengeRefused(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            Matcher m = CHALLENGE_MISMATCH.matcher(String.valueOf(c.getMessage()));
+            if (m.find()) {
+                return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                        "the server's authentication challenge asks for a token for '" + m.group(1)
+                                + "', whose domain does not contain the server's host, so no token was sent "
+                                + "(challenge resource verification); a Key Vault URL looks like https://<name>.vault.azure.net (or the "
+                                + "vault domain of another Azure cloud); check the vault URL",
+                        0);
+            }
+        }
+        return null;
     }
 
     private static Classified classifyResponse(HttpResponseException e, String credentialDescription) {

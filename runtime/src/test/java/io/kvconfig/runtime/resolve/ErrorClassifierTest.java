@@ -122,6 +122,24 @@ class ErrorClassifierTest {
     }
 
     @Test
+    void aRefusedChallengeIsAnAuthenticationFailureThatSaysNoTokenWasSent() {
+        // the SDK's challenge resource verification throws a plain RuntimeException, possibly wrapped
+        RuntimeException sdk = new RuntimeException("The challenge resource 'https://vault.azure.net/.default' does not "
+                + "match the requested domain. If you wish to disable this check for your client, pass 'true' to the "
+                + "SecretClientBuilder.disableChallengeResourceVerification() method when building it. See "
+                + "https://aka.ms/azsdk/blog/vault-uri for more information.");
+        for (Throwable e : new Throwable[] {sdk, new java.util.concurrent.CompletionException(sdk)}) {
+            Classified c = classify(e);
+            assertThat(c.kind()).isEqualTo(FailureKind.AUTHENTICATION_FAILED);
+            assertThat(c.retryable()).isFalse();
+            assertThat(c.detail()).contains("'https://vault.azure.net/.default'").contains("no token was sent")
+                    .contains("check the vault URL");
+        }
+        // any other plain RuntimeException stays unexpected
+        assertThat(classify(new RuntimeException("something else")).kind()).isEqualTo(FailureKind.UNEXPECTED);
+    }
+
+    @Test
     void disabled() {
         Classified c = classify(new ResourceModifiedException(
                 body("Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled"),
