@@ -51,9 +51,7 @@ final class Arm {
                     "The api-version query parameter (?api-version=) is required for all requests.");
         }
         if (s.size() == 1) {
-            r.operation = "SubscriptionList";
-            requireGet(r);
-            anyApiVersion(apiVersion);
+            read(r, "SubscriptionList", apiVersion, false);
             ObjectNode root = JSON.objectNode();
             root.putArray("value").add(subscription());
             r.sendJson(200, root);
@@ -63,16 +61,12 @@ final class Arm {
             throw new ServiceError(404, "SubscriptionNotFound", "The subscription '" + s.get(1) + "' could not be found.");
         }
         if (s.size() == 2) {
-            r.operation = "SubscriptionGet";
-            requireGet(r);
-            anyApiVersion(apiVersion);
+            read(r, "SubscriptionGet", apiVersion, false);
             r.sendJson(200, subscription());
             return;
         }
         if (s.size() == 3 && s.get(2).equalsIgnoreCase("resources")) {
-            r.operation = "ResourceList";
-            requireGet(r);
-            anyApiVersion(apiVersion);
+            read(r, "ResourceList", apiVersion, false);
             ObjectNode root = JSON.objectNode();
             ObjectNode res = root.putArray("value").addObject();
             JsonNode v = vaultJson();
@@ -83,9 +77,7 @@ final class Arm {
             return;
         }
         if (s.size() == 5 && s.get(2).equalsIgnoreCase("providers") && isKeyVaultVaults(s, 3)) {
-            r.operation = "VaultList";
-            requireGet(r);
-            vaultApiVersion(apiVersion);
+            read(r, "VaultList", apiVersion, true);
             r.sendJson(200, list());
             return;
         }
@@ -96,9 +88,7 @@ final class Arm {
             throw new ServiceError(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
         }
         if (s.size() == 4) {
-            r.operation = "ResourceGroupGet";
-            requireGet(r);
-            anyApiVersion(apiVersion);
+            read(r, "ResourceGroupGet", apiVersion, false);
             ObjectNode rg = JSON.objectNode();
             rg.put("id", "/subscriptions/" + coordinates.subscriptionId() + "/resourceGroups/" + coordinates.resourceGroup());
             rg.put("name", coordinates.resourceGroup());
@@ -109,9 +99,7 @@ final class Arm {
             return;
         }
         if (s.size() == 7 && s.get(4).equalsIgnoreCase("providers") && isKeyVaultVaults(s, 5)) {
-            r.operation = "VaultList";
-            requireGet(r);
-            vaultApiVersion(apiVersion);
+            read(r, "VaultList", apiVersion, true);
             r.sendJson(200, list());
             return;
         }
@@ -173,10 +161,17 @@ final class Arm {
         return s.get(i).equalsIgnoreCase("Microsoft.KeyVault") && s.get(i + 1).equalsIgnoreCase("vaults");
     }
 
-    private static void requireGet(Request r) {
+    /** A read-only route: names the operation, then refuses other methods and unknown api-versions. */
+    private static void read(Request r, String operation, String apiVersion, boolean vaultApi) {
+        r.operation = operation;
         if (!r.method.equals("GET")) {
             throw new ServiceError(405, "MethodNotAllowed", "The requested resource does not support http method '"
                     + r.method + "'.");
+        }
+        if (vaultApi) {
+            vaultApiVersion(apiVersion);
+        } else {
+            anyApiVersion(apiVersion);
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -43,52 +44,29 @@ final class DataPlane {
         this.vaultUrl = vaultUrl;
     }
 
+    /** Operation per route shape and method: a shape missing here is 404, a method missing for its shape 405. */
+    private static final Map<String, Map<String, String>> ROUTES = Map.of(
+            "secrets", Map.of("GET", "GetSecrets"),
+            "secrets/{name}", Map.of("GET", "GetSecret", "PUT", "SetSecret", "PATCH", "UpdateSecret",
+                    "DELETE", "DeleteSecret"),
+            "secrets/{name}/versions", Map.of("GET", "GetSecretVersions"),
+            "secrets/{name}/{version}", Map.of("GET", "GetSecret", "PATCH", "UpdateSecret"),
+            "deletedsecrets", Map.of("GET", "GetDeletedSecrets"),
+            "deletedsecrets/{name}", Map.of("GET", "GetDeletedSecret", "DELETE", "PurgeDeletedSecret"),
+            "deletedsecrets/{name}/recover", Map.of("POST", "RecoverDeletedSecret"));
+
     /** Operation name for a data-plane route and method; null = route exists but method is not allowed. */
     static String operation(List<String> s, String method) {
-        String root = s.get(0).toLowerCase(java.util.Locale.ROOT);
-        if (root.equals("secrets")) {
-            switch (s.size()) {
-                case 1:
-                    return method.equals("GET") ? "GetSecrets" : null;
-                case 2:
-                    return switch (method) {
-                        case "GET" -> "GetSecret";
-                        case "PUT" -> "SetSecret";
-                        case "PATCH" -> "UpdateSecret";
-                        case "DELETE" -> "DeleteSecret";
-                        default -> null;
-                    };
-                case 3:
-                    if (s.get(2).equalsIgnoreCase("versions")) {
-                        return method.equals("GET") ? "GetSecretVersions" : null;
-                    }
-                    return switch (method) {
-                        case "GET" -> "GetSecret";
-                        case "PATCH" -> "UpdateSecret";
-                        default -> null;
-                    };
-                default:
-                    return "NotFound";
-            }
-        }
-        // deletedsecrets
-        switch (s.size()) {
-            case 1:
-                return method.equals("GET") ? "GetDeletedSecrets" : null;
-            case 2:
-                return switch (method) {
-                    case "GET" -> "GetDeletedSecret";
-                    case "DELETE" -> "PurgeDeletedSecret";
-                    default -> null;
-                };
-            case 3:
-                if (s.get(2).equalsIgnoreCase("recover")) {
-                    return method.equals("POST") ? "RecoverDeletedSecret" : null;
-                }
-                return "NotFound";
-            default:
-                return "NotFound";
-        }
+        String root = s.get(0).toLowerCase(Locale.ROOT);
+        String keyword = root.equals("secrets") ? "versions" : "recover";
+        String shape = switch (s.size()) {
+            case 1 -> root;
+            case 2 -> root + "/{name}";
+            case 3 -> root + "/{name}/" + (s.get(2).equalsIgnoreCase(keyword) ? keyword : "{version}");
+            default -> "";
+        };
+        Map<String, String> methods = ROUTES.get(shape);
+        return methods == null ? "NotFound" : methods.get(method);
     }
 
     void handle(Request r) throws IOException {
