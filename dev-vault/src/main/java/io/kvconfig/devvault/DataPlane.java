@@ -5,89 +5,80 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The Key Vault secrets REST API: challenge auth, firewall, faults, then the operation. */
 final class DataPlane {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     static final Set<String> API_VERSIONS = Set.of("2015-06-01", "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4",
             "7.5", "7.6", "2025-07-01");
     private static final Pattern PREVIEW_VERSION = Pattern.compile("7\\.\\d-preview(\\.\\d+)?|\\d{4}-\\d{2}-\\d{2}-preview");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9a-fA-F:.]+\\](:\\d{1,5})?");
     private static final int DEFAULT_PAGE = 25;
 
-    private final DevVault vault;
-    private final ObjectMapper mapper;
+    private final Coordinates coordinates;
+    private final Tokens tokens;
+    private final Firewall firewall;
+    private final Faults faults;
+    private final Journal journal;
+    private final SecretStore store;
+    private final Supplier<String> vaultUrl;
 
-    DataPlane(DevVault vault, ObjectMapper mapper) {
-        this.vault = vault;
-        this.mapper = mapper;
+    DataPlane(Coordinates coordinates, Tokens tokens, Firewall firewall, Faults faults, Journal journal,
+            SecretStore store, Supplier<String> vaultUrl) {
+        this.coordinates = coordinates;
+        this.tokens = tokens;
+        this.firewall = firewall;
+        this.faults = faults;
+        this.journal = journal;
+        this.store = store;
+        this.vaultUrl = vaultUrl;
     }
+
+    /** Operation per route shape and method: a shape missing here is 404, a method missing for its shape 405. */
+    private static final Map<String, Map<String, String>> ROUTES = Map.of(
+            "secrets", Map.of("GET", "GetSecrets"),
+            "secrets/{name}", Map.of("GET", "GetSecret", "PUT", "SetSecret", "PATCH", "UpdateSecret",
+                    "DELETE", "DeleteSecret"),
+            "secrets/{name}/versions", Map.of("GET", "GetSecretVersions"),
+            "secrets/{name}/{version}", Map.of("GET", "GetSecret", "PATCH", "UpdateSecret"),
+            "deletedsecrets", Map.of("GET", "GetDeletedSecrets"),
+            "deletedsecrets/{name}", Map.of("GET", "GetDeletedSecret", "DELETE", "PurgeDeletedSecret"),
+            "deletedsecrets/{name}/recover", Map.of("POST", "RecoverDeletedSecret"));
 
     /** Operation name for a data-plane route and method; null = route exists but method is not allowed. */
     static String operation(List<String> s, String method) {
-        String root = s.get(0).toLowerCase(java.util.Locale.ROOT);
-        if (root.equals("secrets")) {
-            switch (s.size()) {
-                case 1:
-                    return method.equals("GET") ? "GetSecrets" : null;
-                case 2:
-                    return switch (method) {
-                        case "GET" -> "GetSecret";
-                        case "PUT" -> "SetSecret";
-                        case "PATCH" -> "UpdateSecret";
-                        case "DELETE" -> "DeleteSecret";
-                        default -> null;
-                    };
-                case 3:
-                    if (s.get(2).equalsIgnoreCase("versions")) {
-                        return method.equals("GET") ? "GetSecretVersions" : null;
-                    }
-                    return switch (method) {
-                        case "GET" -> "GetSecret";
-                        case "PATCH" -> "UpdateSecret";
-                        default -> null;
-                    };
-                default:
-                    return "NotFound";
-            }
-        }
-        // deletedsecrets
-        switch (s.size()) {
-            case 1:
-                return method.equals("GET") ? "GetDeletedSecrets" : null;
-            case 2:
-                return switch (method) {
-                    case "GET" -> "GetDeletedSecret";
-                    case "DELETE" -> "PurgeDeletedSecret";
-                    default -> null;
-                };
-            case 3:
-                if (s.get(2).equalsIgnoreCase("recover")) {
-                    return method.equals("POST") ? "RecoverDeletedSecret" : null;
-                }
-                return "NotFound";
-            default:
-                return "NotFound";
-        }
+        String root = s.get(0).toLowerCase(Locale.ROOT);
+        String keyword = root.equals("secrets") ? "versions" : "recover";
+        String shape = switch (s.size()) {
+            case 1 -> root;
+            case 2 -> root + "/{name}";
+            case 3 -> root + "/{name}/" + (s.get(2).equalsIgnoreCase(keyword) ? keyword : "{version}");
+            default -> "";
+        };
+        Map<String, String> methods = ROUTES.get(shape);
+        return methods == null ? "NotFound" : methods.get(method);
     }
 
     void handle(Request r) throws IOException {
-        r.answerHeaders.put("x-ms-keyvault-network-info", "conn_type=Ipv4;addr=" + vault.publicIp()
+        r.answerHeaders.put("x-ms-keyvault-network-info", "conn_type=Ipv4;addr=" + coordinates.publicIp()
                 + ";act_addr_fam=InterNetwork;");
-        r.answerHeaders.put("x-ms-keyvault-region", vault.location());
+        r.answerHeaders.put("x-ms-keyvault-region", coordinates.location());
         r.answerHeaders.put("x-ms-keyvault-service-version", "1.9.0.0");
         String op = operation(r.segments, r.method);
-        Tokens.Check check = vault.tokens.check(r.header("Authorization"), Tokens.VAULT_RESOURCE);
+        Tokens.Check check = tokens.check(r.header("Authorization"), Tokens.VAULT_RESOURCE);
         if (check != Tokens.Check.VALID) {
             r.operation = "Challenge";
-            String challenge = "Bearer authorization=\"https://login.microsoftonline.com/" + vault.tenantId()
+            String challenge = "Bearer authorization=\"https://login.microsoftonline.com/" + coordinates.tenantId()
                     + "\", resource=\"" + Tokens.VAULT_RESOURCE + "\"";
             throw new ServiceError(401, "Unauthorized", switch (check) {
                 case MISSING -> "AKV10000: Request is missing a Bearer or PoP token.";
@@ -119,24 +110,24 @@ final class DataPlane {
         switch (op) {
             case "SetSecret" -> setSecret(r, base);
             case "GetSecret" -> {
-                SecretStore.Version v = vault.store.get(r.segments.get(1), version);
-                r.sendJson(200, bundle(base, vault.store.nameOf(r.segments.get(1)), v, true));
+                SecretStore.Version v = store.get(r.segments.get(1), version);
+                r.sendJson(200, bundle(base, store.nameOf(r.segments.get(1)), v, true));
             }
             case "UpdateSecret" -> updateSecret(r, base, version);
             case "DeleteSecret" -> {
-                SecretStore.Secret s = vault.store.delete(r.segments.get(1));
+                SecretStore.Secret s = store.delete(r.segments.get(1));
                 r.sendJson(200, deletedBundle(base, s));
             }
             case "GetSecrets" -> listSecrets(r, base, false);
             case "GetDeletedSecrets" -> listSecrets(r, base, true);
             case "GetSecretVersions" -> listVersions(r, base);
-            case "GetDeletedSecret" -> r.sendJson(200, deletedBundle(base, vault.store.getDeleted(r.segments.get(1))));
+            case "GetDeletedSecret" -> r.sendJson(200, deletedBundle(base, store.getDeleted(r.segments.get(1))));
             case "RecoverDeletedSecret" -> {
-                SecretStore.Secret s = vault.store.recover(r.segments.get(1));
+                SecretStore.Secret s = store.recover(r.segments.get(1));
                 r.sendJson(200, bundle(base, s.name, s.latest(), false));
             }
             case "PurgeDeletedSecret" -> {
-                vault.store.purge(r.segments.get(1));
+                store.purge(r.segments.get(1));
                 r.sendEmpty(204);
             }
             default -> throw new ServiceError(404, "NotFound", "The requested resource was not found.");
@@ -155,19 +146,19 @@ final class DataPlane {
     }
 
     private void checkFirewall(Request r) {
-        String ip = vault.publicIp();
-        String caller = "Caller: appid=" + vault.tokens.clientId() + ";oid=" + vault.tokens.objectId() + ";iss="
-                + vault.tokens.issuer();
-        String vaultLine = "Vault: " + vault.vaultName() + ";location=" + vault.location();
-        switch (vault.firewall.decide(ip)) {
+        String ip = coordinates.publicIp();
+        String caller = "Caller: appid=" + tokens.clientId() + ";oid=" + tokens.objectId() + ";iss="
+                + tokens.issuer();
+        String vaultLine = "Vault: " + coordinates.vaultName() + ";location=" + coordinates.location();
+        switch (firewall.decide(ip)) {
             case FORBIDDEN_BY_FIREWALL -> {
-                vault.journal.outcome("ForbiddenByFirewall");
+                journal.outcome("ForbiddenByFirewall");
                 throw new ServiceError(403, "Forbidden", "Client address is not authorized and caller is not a"
                         + " trusted service.\r\nClient address: " + ip + "\r\n" + caller + "\r\n" + vaultLine,
                         "ForbiddenByFirewall");
             }
             case FORBIDDEN_BY_CONNECTION -> {
-                vault.journal.outcome("ForbiddenByConnection");
+                journal.outcome("ForbiddenByConnection");
                 throw new ServiceError(403, "Forbidden", "Public network access is disabled and request is not from"
                         + " a trusted service nor via an approved private link.\r\n" + caller + "\r\n" + vaultLine,
                         "ForbiddenByConnection");
@@ -178,19 +169,19 @@ final class DataPlane {
     }
 
     private void applyFaults(Request r) {
-        Faults.Action action = vault.faults.next();
+        Faults.Action action = faults.next();
         if (action instanceof Faults.Drop) {
-            vault.journal.outcome("DroppedConnection");
+            journal.outcome("DroppedConnection");
             throw new Request.DropConnection();
         }
         if (action instanceof Faults.Fail f) {
-            vault.journal.outcome("InjectedFailure");
+            journal.outcome("InjectedFailure");
             throw new ServiceError(f.status(), f.status() == 503 ? "ServiceUnavailable" : "InternalServerError",
                     f.status() == 503 ? "The service is temporarily unavailable. Please retry later."
                             : "The server encountered an internal error. Please retry the request.");
         }
         if (action instanceof Faults.Throttle t) {
-            vault.journal.outcome("Throttled");
+            journal.outcome("Throttled");
             throw new ServiceError(429, "Throttled", "Request was not processed because too many requests were"
                     + " received. Reason: VaultRequestTypeLimitReached", null,
                     Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
@@ -203,24 +194,24 @@ final class DataPlane {
         if (value == null || !value.isTextual()) {
             throw ServiceError.badParameter("The parameter 'value' is required and must be a string.");
         }
-        SecretStore.Secret s = vault.store.set(r.segments.get(1), value.asText(), text(body, "contentType"),
+        SecretStore.Secret s = store.set(r.segments.get(1), value.asText(), text(body, "contentType"),
                 tags(body), attributes(body));
         r.sendJson(200, bundle(base, s.name, s.latest(), true));
     }
 
     private void updateSecret(Request r, String base, String version) throws IOException {
         ObjectNode body = r.jsonBody();
-        SecretStore.Version v = vault.store.update(r.segments.get(1), version, text(body, "contentType"), tags(body),
+        SecretStore.Version v = store.update(r.segments.get(1), version, text(body, "contentType"), tags(body),
                 attributes(body));
-        r.sendJson(200, bundle(base, vault.store.nameOf(r.segments.get(1)), v, false));
+        r.sendJson(200, bundle(base, store.nameOf(r.segments.get(1)), v, false));
     }
 
     private void listSecrets(Request r, String base, boolean deletedOnes) throws IOException {
         int max = maxResults(r);
         String after = skipToken(r);
-        List<SecretStore.Secret> page = deletedOnes ? vault.store.listDeleted(after, max)
-                : vault.store.listActive(after, max);
-        ObjectNode root = mapper.createObjectNode();
+        List<SecretStore.Secret> page = deletedOnes ? store.listDeleted(after, max)
+                : store.listActive(after, max);
+        ObjectNode root = JSON.objectNode();
         ArrayNode items = root.putArray("value");
         for (int i = 0; i < Math.min(max, page.size()); i++) {
             SecretStore.Secret s = page.get(i);
@@ -241,9 +232,9 @@ final class DataPlane {
         int max = maxResults(r);
         String after = skipToken(r);
         String name = r.segments.get(1);
-        List<SecretStore.Version> page = vault.store.listVersions(name, after, max);
-        String stored = vault.store.nameOf(name);
-        ObjectNode root = mapper.createObjectNode();
+        List<SecretStore.Version> page = store.listVersions(name, after, max);
+        String stored = store.nameOf(name);
+        ObjectNode root = JSON.objectNode();
         ArrayNode items = root.putArray("value");
         for (int i = 0; i < Math.min(max, page.size()); i++) {
             SecretStore.Version v = page.get(i);
@@ -293,11 +284,11 @@ final class DataPlane {
         if (host != null && HOST.matcher(host).matches()) {
             return "https://" + host;
         }
-        return vault.vaultUrl();
+        return vaultUrl.get();
     }
 
     ObjectNode bundle(String base, String name, SecretStore.Version v, boolean withValue) {
-        ObjectNode b = mapper.createObjectNode();
+        ObjectNode b = JSON.objectNode();
         if (withValue) {
             b.put("value", v.value);
         }
@@ -314,7 +305,7 @@ final class DataPlane {
     }
 
     private ObjectNode deletedBundle(String base, SecretStore.Secret s) {
-        ObjectNode b = mapper.createObjectNode();
+        ObjectNode b = JSON.objectNode();
         deletedFields(b, base, s);
         b.setAll(bundle(base, s.name, s.latest(), false));
         return b;
@@ -327,7 +318,7 @@ final class DataPlane {
     }
 
     private ObjectNode item(String id, SecretStore.Version v) {
-        ObjectNode item = mapper.createObjectNode();
+        ObjectNode item = JSON.objectNode();
         item.put("id", id);
         item.set("attributes", attributesJson(v));
         if (v.tags != null) {
@@ -341,7 +332,7 @@ final class DataPlane {
     }
 
     private ObjectNode attributesJson(SecretStore.Version v) {
-        ObjectNode a = mapper.createObjectNode();
+        ObjectNode a = JSON.objectNode();
         a.put("enabled", v.enabled);
         if (v.nbf != null) {
             a.put("nbf", v.nbf);

@@ -3,12 +3,16 @@ package io.kvconfig.devvault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -52,7 +56,7 @@ final class HttpsPort implements AutoCloseable {
         this.journal = journal;
         this.handler = handler;
         // no CallerRunsPolicy: the caller is an event loop; a full queue gets a 503 (see dispatch)
-        this.workers = DevVault.pool("dev-vault-https", threads, new ThreadPoolExecutor.AbortPolicy());
+        this.workers = pool("dev-vault-https", threads, new ThreadPoolExecutor.AbortPolicy());
         // Small and quiet: the dev vault also runs inside other JVMs (Quarkus dev service, tests). Daemon threads,
         // no file cache directory, no native transport; Vert.x's own worker pool is unused (handlers have ours).
         this.vertx = Vertx.vertx(new VertxOptions()
@@ -149,6 +153,20 @@ final class HttpsPort implements AutoCloseable {
             request.response().setStatusCode(503).putHeader("Content-Type", "application/json; charset=utf-8")
                     .putHeader("Retry-After", "1").end(Buffer.buffer(BUSY));
         }
+    }
+
+    /** A server's worker pool: daemon threads that end when idle (30 s), so nothing keeps a host JVM alive or busy. */
+    static ThreadPoolExecutor pool(String name, int threads, RejectedExecutionHandler whenFull) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(4096), tf, whenFull);
+        p.allowCoreThreadTimeOut(true);
+        return p;
     }
 
     private static void debug(String what, Throwable e) {

@@ -81,33 +81,26 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
 
     /** "Allow"/"Deny" in any case; anything else is refused. */
     static String normalizeAction(String action) {
-        if ("allow".equalsIgnoreCase(action)) {
-            return "Allow";
-        }
-        if ("deny".equalsIgnoreCase(action)) {
-            return "Deny";
-        }
-        throw new IllegalArgumentException("defaultAction must be Allow or Deny, not '" + action + "'");
+        return oneOf("defaultAction", action, "Allow", "Deny");
     }
 
     static String normalizeAccess(String access) {
-        if ("enabled".equalsIgnoreCase(access)) {
-            return "Enabled";
-        }
-        if ("disabled".equalsIgnoreCase(access)) {
-            return "Disabled";
-        }
-        throw new IllegalArgumentException("publicNetworkAccess must be Enabled or Disabled, not '" + access + "'");
+        return oneOf("publicNetworkAccess", access, "Enabled", "Disabled");
     }
 
     static String normalizeBypass(String bypass) {
-        if ("azureservices".equalsIgnoreCase(bypass)) {
-            return "AzureServices";
+        return oneOf("bypass", bypass, "AzureServices", "None");
+    }
+
+    /** The allowed value matching {@code value} in any case, spelled as Azure does. */
+    private static String oneOf(String field, String value, String first, String second) {
+        if (first.equalsIgnoreCase(value)) {
+            return first;
         }
-        if ("none".equalsIgnoreCase(bypass)) {
-            return "None";
+        if (second.equalsIgnoreCase(value)) {
+            return second;
         }
-        throw new IllegalArgumentException("bypass must be AzureServices or None, not '" + bypass + "'");
+        throw new IllegalArgumentException(field + " must be " + first + " or " + second + ", not '" + value + "'");
     }
 
     /** Validates and normalizes one IP rule the way Key Vault stores it (single address -> /32). */

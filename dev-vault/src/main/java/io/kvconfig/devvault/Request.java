@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** One HTTP exchange: parsed path and query, bounded body reading, and answer helpers. */
 final class Request {
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Thrown to end the exchange without an answer (fault injection), see {@link Exchange#drop()}. */
     static final class DropConnection extends RuntimeException {
@@ -40,11 +41,9 @@ final class Request {
     private java.util.function.Consumer<Request> journal = r -> { };
     private boolean journaled;
     int status;
-    private final ObjectMapper mapper;
 
-    Request(Exchange exchange, ObjectMapper mapper) {
+    Request(Exchange exchange) {
         this.exchange = exchange;
-        this.mapper = mapper;
         this.method = exchange.method().toUpperCase(Locale.ROOT);
         String rawPath = exchange.rawPath();
         List<String> segs = new ArrayList<>();
@@ -115,7 +114,7 @@ final class Request {
         byte[] body = body();
         JsonNode node;
         try {
-            node = body.length == 0 ? null : mapper.readTree(body);
+            node = body.length == 0 ? null : MAPPER.readTree(body);
         } catch (IOException e) {
             // The parser's message can quote the body, i.e. a secret value: never pass it on
             throw ServiceError.badParameter("The request body is not valid JSON.");
@@ -131,7 +130,7 @@ final class Request {
     }
 
     void sendJson(int status, JsonNode body, Map<String, String> headers) throws IOException {
-        send(status, mapper.writeValueAsBytes(body), "application/json; charset=utf-8", headers);
+        send(status, MAPPER.writeValueAsBytes(body), "application/json; charset=utf-8", headers);
     }
 
     void sendText(int status, String text) throws IOException {
@@ -149,7 +148,7 @@ final class Request {
     }
 
     void sendError(ServiceError e) throws IOException {
-        ObjectNode root = mapper.createObjectNode();
+        ObjectNode root = MAPPER.createObjectNode();
         ObjectNode error = root.putObject("error");
         error.put("code", e.code);
         error.put("message", e.getMessage());

@@ -33,10 +33,7 @@ final class ServiceError extends RuntimeException {
     }
 
     static ServiceError versionNotFound(String name, String version) {
-        return new ServiceError(404, "SecretNotFound", "A secret with (name/id) " + name + "/" + version
-                + " was not found in this key vault. If you recently deleted this secret you may be able to recover it"
-                + " using the correct recovery command. For help resolving this issue, please see"
-                + " https://go.microsoft.com/fwlink/?linkid=2125182");
+        return secretNotFound(name + "/" + version);
     }
 
     static ServiceError deletedNotFound(String name) {

@@ -65,10 +65,6 @@ final class TlsMaterial {
         this.serverCert = serverCert;
     }
 
-    static TlsMaterial generate() {
-        return generate(List.of());
-    }
-
     /** A new CA and a server certificate for localhost, 127.0.0.1, ::1 and {@code hostNames}. */
     static TlsMaterial generate(List<String> hostNames) {
         try {

@@ -34,6 +34,8 @@ final class Tokens {
     record Issued(String accessToken, long expiresOn, long notBefore, String resource) {
     }
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     /**
      * Keys of every dev vault started in this JVM, by key id. A token from any of them is accepted by all of them,
      * as an Entra ID token for https://vault.azure.net is valid for every vault: MSAL caches managed identity tokens
@@ -46,10 +48,9 @@ final class Tokens {
     private final String tenantId;
     private final String objectId;
     private final String clientId;
-    private final ObjectMapper mapper;
-    private volatile Duration lifetime;
+    private final Duration lifetime;
 
-    Tokens(byte[] key, String tenantId, String objectId, String clientId, Duration lifetime, ObjectMapper mapper) {
+    Tokens(byte[] key, String tenantId, String objectId, String clientId, Duration lifetime) {
         this.key = key.clone();
         this.keyId = keyId(this.key);
         KEY_RING.put(keyId, this.key);
@@ -57,11 +58,11 @@ final class Tokens {
         this.objectId = objectId;
         this.clientId = clientId;
         this.lifetime = lifetime;
-        this.mapper = mapper;
     }
 
-    void lifetime(Duration lifetime) {
-        this.lifetime = lifetime;
+    /** The signing key, for the state file. */
+    byte[] key() {
+        return key.clone();
     }
 
     String clientId() {
@@ -83,8 +84,8 @@ final class Tokens {
     Issued issue(String resource, Duration validFor) {
         long now = Instant.now().getEpochSecond();
         long exp = now + validFor.toSeconds();
-        ObjectNode header = mapper.createObjectNode().put("typ", "JWT").put("alg", "HS256").put("kid", keyId);
-        ObjectNode claims = mapper.createObjectNode()
+        ObjectNode header = MAPPER.createObjectNode().put("typ", "JWT").put("alg", "HS256").put("kid", keyId);
+        ObjectNode claims = MAPPER.createObjectNode()
                 .put("aud", resource)
                 .put("iss", issuer())
                 .put("iat", now - 5)
@@ -117,8 +118,8 @@ final class Tokens {
         JsonNode claims;
         try {
             actual = Base64.getUrlDecoder().decode(parts[2]);
-            header = mapper.readTree(Base64.getUrlDecoder().decode(parts[0]));
-            claims = mapper.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            header = MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            claims = MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
         } catch (Exception e) {
             return Check.MALFORMED;
         }

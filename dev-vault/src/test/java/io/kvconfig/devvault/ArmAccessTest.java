@@ -50,7 +50,7 @@ class ArmAccessTest {
     }
 
     private String expectedMessage(String action) {
-        String oid = vault.tokens.objectId();
+        String oid = vault.tokens().objectId();
         return "The client '" + oid + "' with object id '" + oid + "' does not have authorization to perform action '"
                 + action + "' over scope '" + vault.vaultResourceId() + "' or the scope is invalid. If access was"
                 + " recently granted, please refresh your credentials.";

@@ -1,0 +1,200 @@
+package io.kvconfig.devvault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Settings of a dev vault, every one optional: the setters of {@link DevVault.Builder}, its only subclass (typed by
+ * it so that {@code DevVault.builder().httpsPort(0)...build()} chains). The vault reads them when built and started.
+ */
+abstract class Settings<B extends Settings<B>> {
+    int httpsPort;
+    int tokenPort;
+    String bindAddress = "127.0.0.1";
+    String publicIp = "203.0.113.10";
+    Path stateFile;
+    Path trustStoreDir;
+    Duration ruleDelay = Duration.ZERO;
+    Duration latency = Duration.ZERO;
+    Duration tokenLifetime = Duration.ofHours(1);
+    String tenantId;
+    String subscriptionId;
+    String resourceGroup = "kvconfig-dev";
+    String vaultName = "kvconfig-dev";
+    String location = "westeurope";
+    String identityHeader;
+    String defaultAction;
+    int threads = 64;
+    boolean http2 = true;
+    boolean armDenyReads;
+    boolean armDenyWrites;
+    final List<String[]> seeds = new ArrayList<>();
+    final List<String> hostNames = new ArrayList<>();
+
+    /**
+     * Extra DNS names the HTTPS port's certificate holds besides localhost, 127.0.0.1 and ::1, e.g.
+     * {@code kvtest.vault.azure.net}: a Key Vault-style host, so clients can keep the SDK's challenge resource
+     * verification on (the challenge names {@code https://vault.azure.net}). See {@link DevVault#vaultUrl(String)};
+     * the name must resolve to the bind address for the client (not done here).
+     */
+    public B hostNames(String... names) {
+        for (String n : names) {
+            if (n == null || !n.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+                throw new IllegalArgumentException("not a DNS host name: " + n);
+            }
+            String lower = n.toLowerCase(Locale.ROOT);
+            if (!hostNames.contains(lower)) {
+                hostNames.add(lower);
+            }
+        }
+        return self();
+    }
+
+    /** HTTPS port for data plane, ARM and IP echo; 0 (default) = a free port. */
+    public B httpsPort(int port) {
+        this.httpsPort = port;
+        return self();
+    }
+
+    /** Plain HTTP port of the token endpoint; 0 (default) = a free port. */
+    public B tokenPort(int port) {
+        this.tokenPort = port;
+        return self();
+    }
+
+    /** Address both servers bind to (default 127.0.0.1; 0.0.0.0 to serve containers). */
+    public B bindAddress(String address) {
+        this.bindAddress = address;
+        return self();
+    }
+
+    /** The caller's public IP as the firewall sees it and /ip echoes it (default 203.0.113.10). */
+    public B publicIp(String ip) {
+        if (!IpRange.isIpv4(ip)) {
+            throw new IllegalArgumentException("publicIp must be an IPv4 address: " + ip);
+        }
+        this.publicIp = ip;
+        return self();
+    }
+
+    /** Keeps state (secrets, firewall, keys) in this JSON file (0600), loaded at start. */
+    public B stateFile(Path file) {
+        this.stateFile = file;
+        return self();
+    }
+
+    /** Writes ca.pem and truststore.p12 here (default: a temporary directory removed on close). */
+    public B trustStoreDir(Path dir) {
+        this.trustStoreDir = dir;
+        return self();
+    }
+
+    /** Delay before a firewall change made through ARM takes effect (default 0). */
+    public B ruleDelay(Duration delay) {
+        this.ruleDelay = requireNonNegative(delay);
+        return self();
+    }
+
+    /** Fixed latency added to every HTTPS request (default 0). */
+    public B latency(Duration latency) {
+        this.latency = requireNonNegative(latency);
+        return self();
+    }
+
+    /** Lifetime of issued access tokens (default 1 hour). */
+    public B tokenLifetime(Duration lifetime) {
+        this.tokenLifetime = requireNonNegative(lifetime);
+        return self();
+    }
+
+    public B tenantId(String tenantId) {
+        this.tenantId = tenantId;
+        return self();
+    }
+
+    public B subscriptionId(String subscriptionId) {
+        this.subscriptionId = subscriptionId;
+        return self();
+    }
+
+    public B resourceGroup(String resourceGroup) {
+        this.resourceGroup = resourceGroup;
+        return self();
+    }
+
+    public B vaultName(String vaultName) {
+        this.vaultName = vaultName;
+        return self();
+    }
+
+    public B location(String location) {
+        this.location = location;
+        return self();
+    }
+
+    /** The IDENTITY_HEADER value to expect (default: random, or the saved one). */
+    public B identityHeader(String identityHeader) {
+        this.identityHeader = identityHeader;
+        return self();
+    }
+
+    /** Initial firewall default action, "Allow" (default) or "Deny". */
+    public B defaultAction(String action) {
+        this.defaultAction = NetworkRules.normalizeAction(action);
+        return self();
+    }
+
+    /** Initially refuse ARM reads of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
+    public B armDenyReads(boolean deny) {
+        this.armDenyReads = deny;
+        return self();
+    }
+
+    /** Initially refuse ARM writes (PUT/PATCH) of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
+    public B armDenyWrites(boolean deny) {
+        this.armDenyWrites = deny;
+        return self();
+    }
+
+    /**
+     * Whether the HTTPS port offers HTTP/2 (default true, as Key Vault does). False: ALPN offers HTTP/1.1 only,
+     * to test and measure clients on a server without HTTP/2 (one connection per request in flight).
+     */
+    public B http2(boolean offer) {
+        this.http2 = offer;
+        return self();
+    }
+
+    /** Worker threads of the HTTPS server (default 64). */
+    public B threads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be positive");
+        }
+        this.threads = threads;
+        return self();
+    }
+
+    /** A secret to set at start unless the (persisted) vault already has it, active or deleted. */
+    public B secret(String name, String value) {
+        if (!SecretStore.NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid secret name: " + name);
+        }
+        seeds.add(new String[] {name, value});
+        return self();
+    }
+
+    private static Duration requireNonNegative(Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException("duration must not be negative");
+        }
+        return d;
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+}
