@@ -62,8 +62,8 @@ class DevServicesSupportProcessor {
      * An owned Dev Service of this extension, as {@code DevServicesResultBuildItem.owned()...build()} makes it. That
      * builder refuses to build unless {@code io.quarkus:quarkus-devservices} (whose deployment half is what this
      * extension leaves out) is on the class path, because without it nothing would hand the service's config to the
-     * app; here {@link RunningDevServicesConfigBuilder} does. So the public constructor the builder calls, with the
-     * same values: no dependencies on other Dev Services, no high-priority config.
+     * app; here {@link RunningDevServicesConfigBuilder} does. So the item's public constructor, with what the builder
+     * would pass for this service: no dependencies on other Dev Services, no high-priority config.
      */
     @SuppressWarnings("unchecked")
     static <T extends Startable> DevServicesResultBuildItem owned(String serviceName, String description,
