@@ -79,15 +79,10 @@ class DevVaultProcessor {
             if (launchMode.getLaunchMode() != LaunchMode.TEST) {
                 return null;
             }
-            return DevServicesResultBuildItem.owned()
-                    .feature(KvConfigProcessor.FEATURE)
-                    .serviceName(SERVICE_NAME)
-                    .description("Azure Key Vault dev vault: not running (" + reason + ")")
-                    .serviceConfig(NOT_RUNNING + reason)
-                    .startable(NotRunning::new)
-                    .postStartHook(s -> LOG.debugf("Dev Services for Azure Key Vault: no dev vault for this app (%s)", reason))
-                    .configProvider(Map.<String, Function<NotRunning, String>> of())
-                    .build();
+            return DevServicesSupportProcessor.owned(SERVICE_NAME,
+                    "Azure Key Vault dev vault: not running (" + reason + ")", NOT_RUNNING + reason, NotRunning::new,
+                    s -> LOG.debugf("Dev Services for Azure Key Vault: no dev vault for this app (%s)", reason),
+                    Map.<String, Function<NotRunning, String>> of());
         }
         Path stateFile = Path.of(config.stateFile()).toAbsolutePath();
         Path trustStoreDir = stateFile.getParent().resolve("tls");
@@ -111,14 +106,8 @@ class DevVaultProcessor {
         provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());
         provided.put(INFO_VAULT_NAME, s -> s.vault().vaultName());
 
-        return DevServicesResultBuildItem.owned()
-                .feature(KvConfigProcessor.FEATURE)
-                .serviceName(SERVICE_NAME)
-                .description("Azure Key Vault dev vault (in-process)")
-                .serviceConfig(config)
-                .startable(() -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed, defaultAction))
-                .configProvider(provided)
-                .build();
+        return DevServicesSupportProcessor.owned(SERVICE_NAME, "Azure Key Vault dev vault (in-process)", config,
+                () -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed, defaultAction), null, provided);
     }
 
     /** Why this app must not get the dev vault, or null when it should. */

@@ -1,10 +1,15 @@
 package io.kvconfig.deployment;
 
 import static io.restassured.RestAssured.when;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
+import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,6 +21,9 @@ import io.quarkus.test.QuarkusDevModeTest;
  * secret written to the dev vault before the restart (not seeded from config) is still there after it (the state
  * file carries the dev vault across the restart), and a seeded secret changed at runtime keeps its new value: the
  * seed does not overwrite what the state file holds.
+ * <p>
+ * A user's first screen: neither the start nor the reload logs a WARN or an ERROR (no Docker probe: the extension
+ * does not bring Quarkus's container Dev Services), and the installed features do not include {@code compose}.
  */
 class DevModeReloadTest {
 
@@ -31,7 +39,8 @@ class DevModeReloadTest {
     @RegisterExtension
     static final QuarkusDevModeTest TEST = new QuarkusDevModeTest()
             .withApplicationRoot(jar -> jar.addClasses(DevModeRoutes.class)
-                    .addAsResource(new StringAsset(PROPS), "application.properties"));
+                    .addAsResource(new StringAsset(PROPS), "application.properties"))
+            .setLogRecordPredicate(r -> true);
 
     @Test
     void newReferenceResolvesAfterReloadAndStateSurvives() {
@@ -50,5 +59,23 @@ class DevModeReloadTest {
         when().get("/kv/written").then().statusCode(200).body(is("written-at-runtime"));
         // still seeded with dev-one-value, but the state file holds dev-one: the runtime change wins
         when().get("/kv/one").then().statusCode(200).body(is("dev-one-changed-at-runtime"));
+
+        List<String> records = TEST.getLogRecords().stream().map(DevModeReloadTest::line).toList();
+        List<String> features = records.stream().filter(l -> l.contains("Installed features:")).toList();
+        assertThat(features).as("the start and the reload each print the installed features").hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(l -> assertThat(l).contains("kvconfig").doesNotContain("compose"));
+        assertThat(TEST.getLogRecords().stream().filter(DevModeReloadTest::warnOrError).map(DevModeReloadTest::line).toList())
+                .as("WARN and ERROR lines of a clean dev start and reload").isEmpty();
+    }
+
+    /** WARN or ERROR; not Vert.x's blocked-thread warning, a timer that a loaded machine trips (timings are not tested). */
+    static boolean warnOrError(LogRecord r) {
+        return r.getLevel().intValue() >= Level.WARNING.intValue()
+                && !"io.vertx.core.impl.BlockedThreadChecker".equals(r.getLoggerName());
+    }
+
+    private static String line(LogRecord r) {
+        String message = r instanceof ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage();
+        return r.getLevel() + " [" + r.getLoggerName() + "] " + message;
     }
 }
