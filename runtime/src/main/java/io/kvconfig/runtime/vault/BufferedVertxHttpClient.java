@@ -86,9 +86,17 @@ final class BufferedVertxHttpClient implements HttpClient {
             Future<HttpResponse> answer = client.request(options)
                     .compose(req -> {
                         sent.set(req);
-                        return payload == null ? req.send() : req.send(payload);
-                    })
-                    .compose(resp -> read(request, resp));
+                        // the reader is attached to the response future before the request goes out (what
+                        // send(handler) does; the Future send() ends the request first): a small answer can then
+                        // never complete that future, and end, while no listener is there to take its body
+                        Future<HttpResponse> read = req.response().compose(resp -> read(request, resp));
+                        if (payload == null) {
+                            req.end();
+                        } else {
+                            req.end(payload);
+                        }
+                        return read;
+                    });
             // a call cancelled before its answer (the resolver's deadline, a caller's timeout) resets its stream
             // instead of leaving the request running on the server; a cancel after the answer (operators that
             // cancel upstream once they have their value) must not touch the request: over HTTP/1.1 its
