@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.ReferenceStatus;
-import io.kvconfig.runtime.resolve.ErrorClassifier;
+import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

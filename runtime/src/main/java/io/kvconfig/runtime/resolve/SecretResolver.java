@@ -1,5 +1,7 @@
 package io.kvconfig.runtime.resolve;
 
+import io.kvconfig.runtime.vault.FailureKind;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +25,8 @@ import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
-import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.ErrorClassifier;
+import io.kvconfig.runtime.vault.ErrorClassifier.Classified;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import reactor.core.publisher.Flux;
