@@ -29,11 +29,6 @@ final class KeyVaultErrors {
     private KeyVaultErrors() {
     }
 
-    /** Worth another attempt: the resolver's own reading (429, 5xx, 408, connection failures, timeouts). */
-    static boolean isTransient(Throwable e) {
-        return ErrorClassifier.classify(e, "").retryable();
-    }
-
     static Described describe(Throwable e, String credential) {
         if (e instanceof io.smallrye.mutiny.TimeoutException || e instanceof TimeoutException) {
             return new Described(Kind.UNAVAILABLE, "no answer from Key Vault in time");
