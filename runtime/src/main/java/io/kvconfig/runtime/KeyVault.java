@@ -1,6 +1,5 @@
 package io.kvconfig.runtime;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -9,13 +8,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
-import com.azure.core.exception.HttpResponseException;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
+import io.kvconfig.runtime.vault.VaultProbe;
 import io.smallrye.config.SecretKeys;
-import reactor.core.publisher.Mono;
 
 /**
  * The application's view of Key Vault: the ONE shared {@link KeyVaultClients} (the same HTTP client, credential and
@@ -46,26 +44,14 @@ public class KeyVault {
     }
 
     /**
-     * A secret name that is not expected to exist: reading it costs one request and returns no value, and a 404 for
-     * it proves the vault answers and accepts the token.
-     */
-    public static final String PROBE_SECRET = "kvconfig-readiness-probe";
-
-    /**
-     * ONE authenticated request to the default vault (a read of {@link #PROBE_SECRET}), never cached: completes
-     * when the vault answered it (404, or 200 if someone created that secret: its value is dropped), exceptionally
-     * with the SDK's error otherwise, or with a {@link java.util.concurrent.TimeoutException} after
-     * {@code timeout} (the request is then cancelled). Shared by the readiness check and the service's status.
+     * ONE authenticated request to the default vault ({@link VaultProbe}), never cached: completes when the vault
+     * answered, exceptionally with the SDK's error or a {@link java.util.concurrent.TimeoutException} otherwise.
+     * Shared by the readiness check and the service's status.
      *
      * @throws IllegalStateException when no vault is configured
      */
-    public CompletableFuture<Void> probe(Duration timeout) {
-        return secrets().getSecret(PROBE_SECRET)
-                .timeout(timeout)
-                .then()
-                .onErrorResume(e -> e instanceof HttpResponseException h && h.getResponse() != null
-                        && h.getResponse().getStatusCode() == 404, e -> Mono.empty())
-                .toFuture();
+    public CompletableFuture<Void> probe() {
+        return VaultProbe.probe(secrets());
     }
 
     /** The shared clients (created on first use when startup had no reference to resolve). */

@@ -1,17 +1,13 @@
 package io.kvconfig.service;
 
-import java.util.Locale;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 
-import io.kvconfig.runtime.firewall.DataPlaneProbe;
-import io.kvconfig.runtime.resolve.ErrorClassifier;
-import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
-import io.kvconfig.runtime.resolve.FailureKind;
+import io.kvconfig.runtime.vault.ErrorClassifier;
+import io.kvconfig.runtime.vault.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.FailureKind;
 import io.kvconfig.service.firewall.FirewallRefusedException;
 
 /**
@@ -33,11 +29,6 @@ final class KeyVaultErrors {
     private KeyVaultErrors() {
     }
 
-    /** Worth another attempt: the resolver's own reading (429, 5xx, 408, connection failures, timeouts). */
-    static boolean isTransient(Throwable e) {
-        return ErrorClassifier.classify(e, "").retryable();
-    }
-
     static Described describe(Throwable e, String credential) {
         if (e instanceof io.smallrye.mutiny.TimeoutException || e instanceof TimeoutException) {
             return new Described(Kind.UNAVAILABLE, "no answer from Key Vault in time");
@@ -51,7 +42,7 @@ final class KeyVaultErrors {
             return new Described(Kind.REJECTED, firewallRefusal(e) + "; allowlisting could not fix it: "
                     + ((FirewallRefusedException) notFixed).allowlistingError());
         }
-        if (DataPlaneProbe.isFirewallRefusal(e)) {
+        if (ErrorClassifier.isFirewallRefusal(e)) {
             return new Described(Kind.REJECTED, firewallRefusal(e) + "; allow this address in the vault's networking "
                     + "settings, or set KEY_VAULT_RG so the service allowlists it");
         }
@@ -76,25 +67,12 @@ final class KeyVaultErrors {
         return new Described(Kind.REJECTED, "failed (" + e.getClass().getSimpleName() + ")");
     }
 
-    private static final Pattern CLIENT_ADDRESS = Pattern.compile("Client address: ([0-9a-fA-F.:]+)");
-
     /** "blocked by the Key Vault firewall (HTTP 403 ForbiddenByFirewall, client address 203.0.113.10)". */
     static String firewallRefusal(Throwable e) {
-        String code = "ForbiddenByFirewall";
-        String address = null;
-        Throwable http = find(e, HttpResponseException.class);
-        if (http != null) {
-            // the 403's own text: Key Vault names the error code and the address it saw, never a secret
-            String text = String.valueOf(http.getMessage());
-            if (text.toLowerCase(Locale.ROOT).contains("forbiddenbyconnection")
-                    || text.toLowerCase(Locale.ROOT).contains("public network access is disabled")) {
-                code = "ForbiddenByConnection";
-            }
-            Matcher m = CLIENT_ADDRESS.matcher(text);
-            if (m.find()) {
-                address = m.group(1);
-            }
-        }
+        // the classifier reads the 403's inner code and the address the vault saw (never a secret)
+        Classified refusal = ErrorClassifier.firewallRefusal(e);
+        String code = refusal != null && refusal.vaultCode() != null ? refusal.vaultCode() : "ForbiddenByFirewall";
+        String address = refusal != null ? refusal.clientAddress() : null;
         return "blocked by the Key Vault firewall (HTTP 403 " + code
                 + (address != null ? ", client address " + address : "") + ")";
     }

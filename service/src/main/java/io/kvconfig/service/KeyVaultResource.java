@@ -1,6 +1,7 @@
 package io.kvconfig.service;
 
-import java.time.Duration;
+import io.kvconfig.service.api.AdminApi;
+
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -25,9 +26,6 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = AdminApi.SECURITY_SCHEME)
 public class KeyVaultResource {
 
-    /** The probe waits this long for the vault (then the request is cancelled). */
-    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(15);
-
     @Inject
     KeyVault keyVault;
 
@@ -50,7 +48,7 @@ public class KeyVaultResource {
         String url = keyVault.vaultUrl().orElse(null);
         String credential = keyVault.clients().credentialDescription();
         // the readiness check's probe (one authenticated request, 404 = reachable), uncached here: the admin asked now
-        Uni<Void> probe = Uni.createFrom().completionStage(() -> keyVault.probe(PROBE_TIMEOUT));
+        Uni<Void> probe = Uni.createFrom().completionStage(keyVault::probe);
         // a firewall refusal runs allowlisting once, then the probe once more (the timeout is per probe)
         return firewall.withAllowlisting(() -> probe)
                 .map(answered -> new Dtos.KeyVaultStatus(true, url, true, null, credential, references))

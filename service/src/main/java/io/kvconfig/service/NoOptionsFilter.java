@@ -1,5 +1,7 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.ApiError;
+
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;

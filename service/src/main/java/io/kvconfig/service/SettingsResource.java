@@ -1,5 +1,9 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.ApiError;
+
+import io.kvconfig.service.api.AdminApi;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;

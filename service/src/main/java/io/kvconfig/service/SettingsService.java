@@ -1,5 +1,7 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.ApiError;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -498,14 +499,10 @@ public class SettingsService {
 
     /** TRUE / FALSE whether the secret (version) exists, or the failure when the vault could not say. */
     private Uni<Object> exists(SecretAsyncClient client, String vaultUrl, SecretReference ref) {
-        Uni<Object> call = Uni.createFrom()
+        Uni<Object> call = KeyVaultRetry.retried(() -> Uni.createFrom()
                 .completionStage(() -> client.getSecret(ref.name(), ref.version()).toFuture())
                 // the value is read (that is what the next start will do) and dropped at once
-                .map(secret -> (Object) Boolean.TRUE);
-        if (config.keyVaultRetries() > 0) {
-            call = call.onFailure(KeyVaultErrors::isTransient).retry()
-                    .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(config.keyVaultRetries());
-        }
+                .map(secret -> (Object) Boolean.TRUE), config.keyVaultRetries(), config.keyVaultTimeout());
         Uni<Object> timed = call.ifNoItem().after(config.keyVaultTimeout()).fail();
         return firewall.withAllowlisting(vaultUrl, () -> timed)
                 .onFailure().recoverWithItem(e -> e instanceof ResourceNotFoundException
@@ -606,13 +603,9 @@ public class SettingsService {
     }
 
     private Uni<Outcome> storeOne(Planned item, String credential) {
-        Uni<KeyVaultSecret> call = Uni.createFrom()
-                .completionStage(() -> client(item).setSecret(item.secretName(), item.value()).toFuture());
-        if (config.keyVaultRetries() > 0) {
-            // the extension's clients have SDK retries off: transient failures are retried here
-            call = call.onFailure(KeyVaultErrors::isTransient).retry()
-                    .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(config.keyVaultRetries());
-        }
+        Uni<KeyVaultSecret> call = KeyVaultRetry.retried(() -> Uni.createFrom()
+                .completionStage(() -> client(item).setSecret(item.secretName(), item.value()).toFuture()),
+                config.keyVaultRetries(), config.keyVaultTimeout());
         Uni<KeyVaultSecret> timed = call.ifNoItem().after(config.keyVaultTimeout()).fail();
         // a firewall refusal joins the one allowlisting run, then the write goes once more; else it is described
         return firewall.withAllowlisting(item.vaultUrl(), () -> timed)

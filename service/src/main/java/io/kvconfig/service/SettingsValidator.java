@@ -1,5 +1,7 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.ApiError;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,5 +1,7 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.AdminApi;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

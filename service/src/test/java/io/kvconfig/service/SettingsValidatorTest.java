@@ -1,5 +1,7 @@
 package io.kvconfig.service;
 
+import io.kvconfig.service.api.ApiError;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
 import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
-import io.kvconfig.runtime.resolve.FailureKind;
+import io.kvconfig.runtime.vault.FailureKind;
 import io.kvconfig.runtime.resolve.FirewallHook;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.ResolutionFailure;

@@ -33,6 +33,7 @@ import com.azure.resourcemanager.resources.models.Subscription;
 
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.resolve.FirewallHook;
+import io.kvconfig.runtime.vault.Backoff;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 
 /**
@@ -56,8 +57,6 @@ public final class FirewallAllowlister implements FirewallHook {
 
     private static final Logger LOG = Logger.getLogger(FirewallAllowlister.class);
     static final int MAX_WRITE_ATTEMPTS = 3;
-    private static final Duration FIRST_PROBE_DELAY = Duration.ofMillis(200);
-    private static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(5);
     private static final Object RUN_LOCK = new Object();
 
     private final FirewallSettings settings;
@@ -320,7 +319,6 @@ public final class FirewallAllowlister implements FirewallHook {
             return false;
         }
         long deadline = System.nanoTime() + settings.propagationTimeout().toNanos();
-        Duration delay = FIRST_PROBE_DELAY;
         int probes = 0;
         while (true) {
             probes++;
@@ -333,12 +331,12 @@ public final class FirewallAllowlister implements FirewallHook {
                 return false;
             }
             try {
-                Thread.sleep(Math.min(delay.toMillis(), Math.max(1, left / 1_000_000)));
+                // the last probe goes at the deadline: a rule that became effective by then counts
+                Thread.sleep(Math.min(Backoff.PROPAGATION.delay(probes, null).toMillis(), Math.max(1, left / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            delay = delay.multipliedBy(2).compareTo(MAX_PROBE_DELAY) > 0 ? MAX_PROBE_DELAY : delay.multipliedBy(2);
         }
     }
 

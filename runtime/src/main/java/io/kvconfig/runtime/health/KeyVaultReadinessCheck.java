@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.ReferenceStatus;
-import io.kvconfig.runtime.resolve.ErrorClassifier;
+import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -40,7 +40,6 @@ public class KeyVaultReadinessCheck implements AsyncHealthCheck {
     static final String NAME = "Azure Key Vault";
     public static final String CACHE_PERIOD = "quarkus.kvconfig.health.cache-period";
     static final Duration DEFAULT_CACHE_PERIOD = Duration.ofSeconds(30);
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(KeyVaultReadinessCheck.class);
 
     @Inject
@@ -120,7 +119,7 @@ public class KeyVaultReadinessCheck implements AsyncHealthCheck {
     /** One Key Vault request; never fails: an error becomes a DOWN outcome. */
     private CompletableFuture<Outcome> probeOnce() {
         // health calls arrive on the event loop; creating the clients (first use) and the SDK's first request block
-        return CompletableFuture.supplyAsync(() -> keyVault.probe(TIMEOUT), Infrastructure.getDefaultWorkerPool())
+        return CompletableFuture.supplyAsync(() -> keyVault.probe(), Infrastructure.getDefaultWorkerPool())
                 .thenCompose(call -> call)
                 .handle((ok, error) -> {
                     Outcome o;

@@ -1,5 +1,7 @@
 package io.kvconfig.runtime.resolve;
 
+import io.kvconfig.runtime.vault.FailureKind;
+
 /**
  * One reference that did not resolve (or, in {@link Resolution#skipped()}, an optional one left unset).
  * Never holds a secret value.

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +23,10 @@ import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
-import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.Backoff;
+import io.kvconfig.runtime.vault.ErrorClassifier;
+import io.kvconfig.runtime.vault.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.FailureKind;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import reactor.core.publisher.Flux;
@@ -33,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Resolves a batch of references: deduplicated by (vault, name, version), primed with ONE request per vault (so
  * the 401 challenge and the token happen once), then fanned out with at most {@code parallelism} requests in
- * flight per vault (vaults proceed independently, so a slow vault does not hold back another). 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
+ * flight per vault (vaults proceed independently, so a slow vault does not hold back another). Retries follow the one {@link Backoff} policy: 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
  * doubling to 5 s, jittered); everything within ONE deadline ({@code startup-timeout}). Vault-wide failures of the
  * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
  * them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
@@ -42,9 +45,6 @@ import reactor.core.scheduler.Schedulers;
 public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
-    static final long BACKOFF_BASE_MS = 200;
-    static final long BACKOFF_CAP_MS = 5_000;
-    static final long THROTTLE_BACKOFF_BASE_MS = 1_000;
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
 
     private final KeyVaultClients clients;
@@ -299,13 +299,14 @@ public final class SecretResolver {
                             if (!retryable) {
                                 return Mono.just(failed(c));
                             }
-                            long delay = delayMs(c, n);
-                            long left = TimeUnit.NANOSECONDS.toMillis(deadline.get() - System.nanoTime());
-                            if (delay >= left) {
+                            Optional<Duration> delay = Backoff.forFailure(c.kind()).next(n, c.retryAfter(),
+                                    Duration.ofNanos(deadline.get() - System.nanoTime()));
+                            if (delay.isEmpty()) {
                                 return Mono.just(giveUp(c, n));
                             }
-                            LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n, delay);
-                            return Mono.delay(Duration.ofMillis(delay)).then(attempt(t, n + 1, c, firewallRetry));
+                            LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
+                                    delay.get().toMillis());
+                            return Mono.delay(delay.get()).then(attempt(t, n + 1, c, firewallRetry));
                         });
             });
         }
@@ -331,16 +332,6 @@ public final class SecretResolver {
                 case FIREWALL_BLOCKED -> failed(last);
                 default -> Outcome.failed(FailureKind.TIMED_OUT, budget + after + "; last error: " + last.detail());
             };
-        }
-
-        private long delayMs(Classified c, int n) {
-            if (c.retryAfter() != null) {
-                return c.retryAfter().toMillis();
-            }
-            long base = c.kind() == FailureKind.THROTTLED ? THROTTLE_BACKOFF_BASE_MS : BACKOFF_BASE_MS;
-            long exp = Math.min(BACKOFF_CAP_MS, base << Math.min(n - 1, 16));
-            // +-20% jitter so a burst of retries does not arrive together
-            return Math.max(1, (long) (exp * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
         }
 
         private Resolution report() {

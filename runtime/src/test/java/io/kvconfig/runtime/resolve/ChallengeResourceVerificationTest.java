@@ -1,5 +1,7 @@
 package io.kvconfig.runtime.resolve;
 
+import io.kvconfig.runtime.vault.FailureKind;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

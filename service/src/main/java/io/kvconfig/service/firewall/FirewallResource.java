@@ -18,8 +18,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.firewall.FirewallSettings;
-import io.kvconfig.service.AdminApi;
-import io.kvconfig.service.ApiError;
+import io.kvconfig.service.api.AdminApi;
+import io.kvconfig.service.api.ApiError;
 import io.smallrye.mutiny.Uni;
 
 /**

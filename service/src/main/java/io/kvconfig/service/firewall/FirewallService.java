@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.firewall.AllowlistResult;
-import io.kvconfig.runtime.firewall.DataPlaneProbe;
+import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
 import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.firewall.FirewallStatus;
@@ -126,7 +126,7 @@ public class FirewallService {
             return once;
         }
         String target = vaultUrl != null ? vaultUrl : keyVault.vaultUrl().orElse(null);
-        return once.onFailure(DataPlaneProbe::isFirewallRefusal).recoverWithUni(refusal -> {
+        return once.onFailure(ErrorClassifier::isFirewallRefusal).recoverWithUni(refusal -> {
             Optional<FirewallAllowlister> a = allowlister();
             if (a.isEmpty()) {
                 return Uni.createFrom().failure(refusal);

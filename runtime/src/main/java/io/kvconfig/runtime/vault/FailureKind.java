@@ -1,4 +1,4 @@
-package io.kvconfig.runtime.resolve;
+package io.kvconfig.runtime.vault;
 
 /** Why a reference did not resolve, in words a user can act on. */
 public enum FailureKind {

@@ -1,4 +1,4 @@
-package io.kvconfig.runtime.resolve;
+package io.kvconfig.runtime.vault;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -26,15 +27,28 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
 
 /**
- * Maps an SDK failure to a {@link FailureKind}, whether to retry, and actionable text. Only the service's error
+ * The one failure vocabulary of Key Vault calls: maps an SDK failure to a {@link FailureKind}, whether to retry, a
+ * firewall refusal with the client address the vault saw, Retry-After, and actionable text. The resolver, the
+ * readiness probe, the firewall's propagation probe and the admin service all read failures through it. Only the service's error
  * code, inner code and message are quoted (Key Vault error bodies hold no secret material); other exception
  * messages are quoted only for I/O and credential failures, whose texts are about connections and credentials.
  */
 public final class ErrorClassifier {
 
-    /** A classified failure. retryAfter is set for 429 with a Retry-After header. */
-    public record Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status) {
-        boolean firewall() {
+    /**
+     * A classified failure. retryAfter is set for 429 with a Retry-After header; status is the HTTP status (0 without
+     * a response); vaultCode is the vault's inner error code (e.g. ForbiddenByFirewall) when it sent one;
+     * clientAddress is the address a firewall refusal names, when reported.
+     */
+    public record Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status,
+            String vaultCode, String clientAddress) {
+
+        Classified(FailureKind kind, boolean retryable, Duration retryAfter, String detail, int status) {
+            this(kind, retryable, retryAfter, detail, status, null, null);
+        }
+
+        /** The vault firewall (or disabled public access) refused the request. */
+        public boolean firewall() {
             return kind == FailureKind.FIREWALL_BLOCKED;
         }
     }
@@ -43,6 +57,25 @@ public final class ErrorClassifier {
     private static final int MAX_QUOTE = 400;
 
     private ErrorClassifier() {
+    }
+
+    /** Is this failure (or its cause) the vault firewall, or disabled public network access, refusing the call? */
+    public static boolean isFirewallRefusal(Throwable error) {
+        return firewallRefusal(error) != null;
+    }
+
+    /**
+     * The firewall refusal in this failure's cause chain (the first vault answer in it decides), with the inner code
+     * and the client address the vault saw; null when the failure is not a firewall refusal.
+     */
+    public static Classified firewallRefusal(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpResponseException h && h.getResponse() != null) {
+                Classified c = classifyResponse(h, "");
+                return c.firewall() ? c : null;
+            }
+        }
+        return null;
     }
 
     public static Classified classify(Throwable error, String credentialDescription) {
@@ -140,13 +173,16 @@ public final class ErrorClassifier {
                         status);
             case 403: {
                 String inner = err.innerCode == null ? "" : err.innerCode;
-                if (inner.equalsIgnoreCase("ForbiddenByConnection") || inner.equalsIgnoreCase("ForbiddenByFirewall")) {
+                // the inner code names it; without one, the firewall's own sentence does
+                boolean byCode = inner.equalsIgnoreCase("ForbiddenByConnection") || inner.equalsIgnoreCase("ForbiddenByFirewall");
+                if (byCode || (err.message != null
+                        && err.message.toLowerCase(Locale.ROOT).contains("client address is not authorized"))) {
                     String address = clientAddress(err.message);
                     return new Classified(FailureKind.FIREWALL_BLOCKED, false, null,
                             "the vault firewall refused client address " + (address == null ? "(not reported)" : address)
                                     + "; add it to the vault's network rules (or configure "
                                     + "quarkus.kvconfig.firewall.resource-group for automatic allowlisting)" + service,
-                            status);
+                            status, byCode ? inner : "ForbiddenByFirewall", address);
                 }
                 if (inner.equalsIgnoreCase("SecretDisabled")
                         || (err.message != null && err.message.toLowerCase().contains("disabled secret"))) {
@@ -173,7 +209,7 @@ public final class ErrorClassifier {
         }
     }
 
-    static String clientAddress(String message) {
+    public static String clientAddress(String message) {
         if (message == null) {
             return null;
         }
@@ -196,7 +232,7 @@ public final class ErrorClassifier {
         return parseRetryAfter(response.getHeaderValue("Retry-After"));
     }
 
-    static Duration parseRetryAfter(String v) {
+    public static Duration parseRetryAfter(String v) {
         if (v == null || v.isBlank()) {
             return null;
         }
@@ -299,11 +335,11 @@ public final class ErrorClassifier {
         return t;
     }
 
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("[\\r\\n\\t]+", " ").strip();
     }
 
-    static String cut(String s) {
+    public static String cut(String s) {
         return s.length() <= MAX_QUOTE ? s : s.substring(0, MAX_QUOTE) + "...";
     }
 }

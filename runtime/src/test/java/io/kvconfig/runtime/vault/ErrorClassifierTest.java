@@ -1,4 +1,4 @@
-package io.kvconfig.runtime.resolve;
+package io.kvconfig.runtime.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +30,7 @@ import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
 import com.azure.identity.CredentialUnavailableException;
 
-import io.kvconfig.runtime.resolve.ErrorClassifier.Classified;
+import io.kvconfig.runtime.vault.ErrorClassifier.Classified;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -111,6 +111,36 @@ class ErrorClassifierTest {
         assertThat(c.kind()).isEqualTo(FailureKind.FIREWALL_BLOCKED);
         assertThat(c.retryable()).isFalse();
         assertThat(c.detail()).contains("client address 203.0.113.10").contains(inner);
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "ForbiddenByFirewall", "ForbiddenByConnection" })
+    void aFirewallRefusalIsFoundInTheCauseChainWithCodeAndAddress(String inner) {
+        String msg = "Client address is not authorized and caller is not a trusted service.\\r\\nClient address: 203.0.113.10\\r\\nCaller: appid=x";
+        Throwable refusal = new ResourceModifiedException(body("Forbidden", msg, inner), new FakeResponse(403, Map.of()));
+        Throwable wrapped = new IllegalStateException("allowlisting did not help", refusal);
+        assertThat(ErrorClassifier.isFirewallRefusal(wrapped)).isTrue();
+        Classified c = ErrorClassifier.firewallRefusal(wrapped);
+        assertThat(c.vaultCode()).isEqualTo(inner);
+        assertThat(c.clientAddress()).isEqualTo("203.0.113.10");
+    }
+
+    @Test
+    void theFirewallSentenceWithoutAnInnerCodeIsAFirewallRefusal() {
+        String msg = "Client address is not authorized and caller is not a trusted service. Client address: 198.51.100.7";
+        Classified c = classify(new ResourceModifiedException(body("Forbidden", msg, null), new FakeResponse(403, Map.of())));
+        assertThat(c.kind()).isEqualTo(FailureKind.FIREWALL_BLOCKED);
+        assertThat(c.clientAddress()).isEqualTo("198.51.100.7");
+    }
+
+    @Test
+    void otherRefusalsAreNotTheFirewall() {
+        Throwable denied = new ResourceModifiedException(body("Forbidden", "The user does not have secrets get permission", "AccessDenied"),
+                new FakeResponse(403, Map.of()));
+        assertThat(ErrorClassifier.isFirewallRefusal(denied)).isFalse();
+        assertThat(ErrorClassifier.firewallRefusal(new RuntimeException("Client address is not authorized"))).isNull();
+        assertThat(ErrorClassifier.isFirewallRefusal(new ResourceNotFoundException("Status code 404",
+                new FakeResponse(404, Map.of())))).isFalse();
     }
 
     @Test
