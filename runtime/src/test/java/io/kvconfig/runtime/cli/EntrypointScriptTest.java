@@ -498,7 +498,7 @@ class EntrypointScriptTest {
     void theCommandStartsWithTheSignalDispositionsItWouldHaveWithoutTheEntrypoint() throws Exception {
         // read with builtins only: a forked reader (grep) can catch this bash inside its own fork window, where bash
         // briefly blocks CHLD, INT and TERM, and report a mask the process does not keep
-        String own = "while IFS= read -r l; do [[ $l == Sig@(Ign|Blk):* ]] && printf '%s\\n' \"$l\"; done < /proc/$$/status";
+        String own = "while IFS= read -r l; do [[ $l != Sig@(Ign|Blk):* ]] || printf '%s\\n' \"$l\"; done < /proc/$$/status";
         String show = "shopt -s extglob; " + own + " > \"$OUT\"";
         Path work = dir("dispositions");
         Map<String, String> env = containerEnv(dir("dispositions-data"));
