@@ -22,6 +22,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
+import io.kvconfig.runtime.config.KvConfigConfig;
+import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.vault.FailureKind;
@@ -121,12 +123,13 @@ public final class ResolveEnvMain {
         }
 
         long started = System.nanoTime();
-        Function<String, Optional<String>> lookup = KeyVaultSettings.envLookup(env, sys);
         KeyVaultSettings settings;
         FirewallSettings firewall;
         try {
-            settings = KeyVaultSettings.from(lookup);
-            firewall = FirewallSettings.from(lookup);
+            // the extension's mapping, over system properties then the environment (SmallRye's name rules)
+            KvConfigConfig config = KvConfigMapping.fromEnvironment(env, sys);
+            settings = KeyVaultSettings.from(config);
+            firewall = FirewallSettings.from(config);
         } catch (IllegalArgumentException e) {
             err.println(TAG + "configuration error: " + e.getMessage());
             if (!allowUnresolved) {

@@ -95,16 +95,6 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         return name.toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
-    /** Environment-variable form of a name, for comparing {@code resolve-only} entries with names in any form. */
-    static String envForm(String name) {
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
-        }
-        return sb.toString();
-    }
-
     /** Collects the winning reference of every property visible through {@code context}, profiles applied. */
     static Map<String, String> collectReferences(ConfigSourceInterceptorContext context) {
         Map<String, String> references = new LinkedHashMap<>();
@@ -144,7 +134,7 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
     static Map<String, String> withoutAliases(Map<String, String> references) {
         Map<List<Object>, String> chosen = new LinkedHashMap<>(); // (env form, reference) -> name
         for (Map.Entry<String, String> e : references.entrySet()) {
-            List<Object> key = List.of(envForm(e.getKey()), referenceKey(e.getValue()));
+            List<Object> key = List.of(KvConfigMapping.envForm(e.getKey()), referenceKey(e.getValue()));
             String current = chosen.get(key);
             if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
                 chosen.put(key, e.getKey());

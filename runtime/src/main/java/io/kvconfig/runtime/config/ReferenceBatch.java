@@ -31,16 +31,14 @@ final class ReferenceBatch {
 
     private static final Logger LOG = Logger.getLogger("io.kvconfig");
 
-    static final String ENABLED = "quarkus.kvconfig.enabled";
-    static final String RESOLVE_ONLY = "quarkus.kvconfig.resolve-only";
-    static final String HIDE_RESOLVED_VALUES = "quarkus.kvconfig.hide-resolved-values";
+    private static final String RESOLVE_ONLY = KvConfigMapping.RESOLVE_ONLY;
 
     /** Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional. */
     record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values, Set<String> lists) {
         static final Result DISABLED = new Result(false, Set.of(), Map.of(), Set.of());
 
         boolean selected(String name) {
-            return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigInterceptor.envForm(name));
+            return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigMapping.envForm(name));
         }
 
         Optional<Optional<String>> valueOf(SecretReference reference) {
@@ -98,14 +96,14 @@ final class ReferenceBatch {
 
     private Result resolveAll(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
         Function<String, Optional<String>> lookup = lookup(context);
-        boolean enabled = lookup.apply(ENABLED).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
-        if (!enabled) {
+        KvConfigConfig config = KvConfigMapping.of(lookup);
+        if (!config.enabled()) {
             return Result.DISABLED;
         }
         long start = System.nanoTime();
-        settings = KeyVaultSettings.from(lookup);
-        Set<String> resolveOnly = lookup.apply(RESOLVE_ONLY).map(ReferenceBatch::names).orElse(Set.of());
-        boolean hide = lookup.apply(HIDE_RESOLVED_VALUES).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
+        settings = KeyVaultSettings.from(config);
+        Set<String> resolveOnly = config.resolveOnly().map(ReferenceBatch::names).orElse(Set.of());
+        boolean hide = config.hideResolvedValues();
 
         Map<String, String> found = KvConfigInterceptor.collectReferences(context);
         Set<String> lists = Set.copyOf(KvConfigInterceptor.indexedParents(iterable(context)));
@@ -178,11 +176,11 @@ final class ReferenceBatch {
                         ReferenceStatus.Status.OPTIONAL_MISSING, "optional secret not found; property left unset");
     }
 
-    private static Set<String> names(String list) {
+    private static Set<String> names(List<String> list) {
         Set<String> out = new HashSet<>();
-        for (String part : list.split(",")) {
+        for (String part : list) {
             if (!part.isBlank()) {
-                out.add(KvConfigInterceptor.envForm(part.strip()));
+                out.add(KvConfigMapping.envForm(part.strip()));
             }
         }
         return Set.copyOf(out);

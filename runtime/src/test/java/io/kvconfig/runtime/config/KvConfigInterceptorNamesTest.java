@@ -19,10 +19,10 @@ class KvConfigInterceptorNamesTest {
 
     @Test
     void envFormMatchesSmallRyeRules() {
-        assertThat(KvConfigInterceptor.envForm("github.token")).isEqualTo("GITHUB_TOKEN");
-        assertThat(KvConfigInterceptor.envForm("quarkus.datasource.\"db-1\".password"))
+        assertThat(KvConfigMapping.envForm("github.token")).isEqualTo("GITHUB_TOKEN");
+        assertThat(KvConfigMapping.envForm("quarkus.datasource.\"db-1\".password"))
                 .isEqualTo("QUARKUS_DATASOURCE__DB_1__PASSWORD");
-        assertThat(KvConfigInterceptor.envForm("GITHUB_TOKEN")).isEqualTo("GITHUB_TOKEN");
+        assertThat(KvConfigMapping.envForm("GITHUB_TOKEN")).isEqualTo("GITHUB_TOKEN");
     }
 
     @Test
