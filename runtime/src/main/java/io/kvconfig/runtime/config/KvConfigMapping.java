@@ -42,6 +42,7 @@ public final class KvConfigMapping {
             "quarkus.kvconfig.firewall.subscription-id", "AZURE_SUBSCRIPTION_ID");
 
     public static final String PREFIX = "quarkus.kvconfig.";
+    public static final String ENABLED = PREFIX + "enabled";
     public static final String URL = PREFIX + "url";
     public static final String RESOLVE_ONLY = PREFIX + "resolve-only";
     public static final String PARALLELISM = PREFIX + "parallelism";

@@ -11,10 +11,10 @@ class KvConfigInterceptorNamesTest {
 
     @Test
     void dottedFormOnlyForEnvStyleNames() {
-        assertThat(KvConfigInterceptor.dottedForm("GITHUB_TOKEN")).isEqualTo("github.token");
-        assertThat(KvConfigInterceptor.dottedForm("A1_B2")).isEqualTo("a1.b2");
-        assertThat(KvConfigInterceptor.dottedForm("github.token")).isNull();
-        assertThat(KvConfigInterceptor.dottedForm("Github_Token")).isNull();
+        assertThat(ReferenceBatch.dottedForm("GITHUB_TOKEN")).isEqualTo("github.token");
+        assertThat(ReferenceBatch.dottedForm("A1_B2")).isEqualTo("a1.b2");
+        assertThat(ReferenceBatch.dottedForm("github.token")).isNull();
+        assertThat(ReferenceBatch.dottedForm("Github_Token")).isNull();
     }
 
     @Test
@@ -33,6 +33,6 @@ class KvConfigInterceptorNamesTest {
         in.put("app.other", "@kv:github-token");
         in.put("APP_X", "@kv:x");
         in.put("app.x", "@kv:y"); // same env form, different value: a different property
-        assertThat(KvConfigInterceptor.withoutAliases(in)).containsOnlyKeys("GITHUB_TOKEN", "app.other", "APP_X", "app.x");
+        assertThat(ReferenceBatch.withoutAliases(in)).containsOnlyKeys("GITHUB_TOKEN", "app.other", "APP_X", "app.x");
     }
 }
