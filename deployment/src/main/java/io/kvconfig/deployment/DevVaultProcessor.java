@@ -8,8 +8,10 @@ import java.util.function.Function;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
-import io.kvconfig.runtime.config.KvConfigDevServicesConfig;
+import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
+import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.quarkus.deployment.IsNormal;
 import io.quarkus.deployment.annotations.BuildStep;
 import io.quarkus.deployment.builditem.DevServicesResultBuildItem;
@@ -26,8 +28,8 @@ class DevVaultProcessor {
 
     private static final Logger LOG = Logger.getLogger(DevVaultProcessor.class);
 
-    static final String URL = "quarkus.kvconfig.url";
-    static final String URL_FALLBACK = "KEY_VAULT_URL";
+    static final String URL = KeyVaultSettings.URL;
+    static final String URL_FALLBACK = KvConfigMapping.FALLBACKS.get(URL);
     /** Informational runtime properties (not under quarkus.*, so not validated as unknown Quarkus keys). */
     static final String INFO_SUBSCRIPTION = "kvconfig.dev-vault.subscription-id";
     static final String INFO_RESOURCE_GROUP = "kvconfig.dev-vault.resource-group";
@@ -92,16 +94,16 @@ class DevVaultProcessor {
 
         Map<String, Function<DevVaultStartable, String>> provided = new LinkedHashMap<>();
         provided.put(URL, s -> s.vault().vaultUrl());
-        provided.put("quarkus.kvconfig.credential.identity-endpoint", s -> s.vault().identityEndpoint());
-        provided.put("quarkus.kvconfig.credential.identity-header", s -> s.vault().identityHeader());
+        provided.put(KeyVaultSettings.CREDENTIAL_IDENTITY_ENDPOINT, s -> s.vault().identityEndpoint());
+        provided.put(KeyVaultSettings.CREDENTIAL_IDENTITY_HEADER, s -> s.vault().identityHeader());
         // the CA as PEM: loads without the PKCS12 MAC check (thousands of PBKDF2 rounds in a cold JVM)
-        provided.put("quarkus.kvconfig.tls.trust-store", s -> s.vault().caCertificatePath().toString());
-        provided.put("quarkus.kvconfig.challenge-resource-verification", s -> "false");
-        provided.put("quarkus.kvconfig.firewall.resource-manager-url", s -> s.vault().resourceManagerUrl());
-        provided.put("quarkus.kvconfig.firewall.ip-echo-urls", s -> s.vault().ipEchoUrl());
+        provided.put(KeyVaultSettings.TLS_TRUST_STORE, s -> s.vault().caCertificatePath().toString());
+        provided.put(KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION, s -> "false");
+        provided.put(FirewallSettings.RESOURCE_MANAGER_URL, s -> s.vault().resourceManagerUrl());
+        provided.put(FirewallSettings.IP_ECHO_URLS, s -> s.vault().ipEchoUrl());
         // the emulated vault resource: allowlisting then only needs quarkus.kvconfig.firewall.resource-group
-        provided.put("quarkus.kvconfig.firewall.vault-name", s -> s.vault().vaultName());
-        provided.put("quarkus.kvconfig.firewall.subscription-id", s -> s.vault().subscriptionId());
+        provided.put(FirewallSettings.VAULT_NAME, s -> s.vault().vaultName());
+        provided.put(FirewallSettings.SUBSCRIPTION_ID, s -> s.vault().subscriptionId());
         provided.put(INFO_SUBSCRIPTION, s -> s.vault().subscriptionId());
         provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());
         provided.put(INFO_VAULT_NAME, s -> s.vault().vaultName());
@@ -118,7 +120,7 @@ class DevVaultProcessor {
         if (!config.enabled()) {
             return "disabled (quarkus.kvconfig.devservices.enabled=false)";
         }
-        if (!ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.enabled", Boolean.class).orElse(true)) {
+        if (!ConfigProvider.getConfig().getOptionalValue(KvConfigMapping.ENABLED, Boolean.class).orElse(true)) {
             return "the extension is disabled (quarkus.kvconfig.enabled=false)";
         }
         if (vaultConfigured()) {

@@ -8,7 +8,6 @@ import java.util.logging.Level;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.KvConfigRecorder;
-import io.kvconfig.runtime.config.KvConfigHealthConfig;
 import io.kvconfig.runtime.config.KvConfigRuntimeConfigBuilder;
 import io.kvconfig.runtime.config.KvDotEnvConfigBuilder;
 import io.kvconfig.runtime.reference.SecretReferenceParser;

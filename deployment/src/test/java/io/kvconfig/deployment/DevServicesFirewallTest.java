@@ -8,7 +8,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.kvconfig.runtime.firewall.FirewallStatus;
+import io.kvconfig.runtime.KvConfigRuntime;
 import io.quarkus.test.QuarkusUnitTest;
 
 /**
@@ -33,7 +33,7 @@ class DevServicesFirewallTest {
     @Test
     void allowlistedThenResolved() {
         assertThat(secret).isEqualTo("fw-ds-value");
-        assertThat(FirewallStatus.last()).hasValueSatisfying(r -> {
+        assertThat(KvConfigRuntime.lastAllowlisting()).hasValueSatisfying(r -> {
             assertThat(r.ok()).isTrue();
             assertThat(r.ip()).isEqualTo("203.0.113.10");
             assertThat(r.added()).isTrue();

@@ -10,6 +10,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 
+import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.kvconfig.runtime.vault.VaultProbe;
@@ -57,6 +58,11 @@ public class KeyVault {
     /** The shared clients (created on first use when startup had no reference to resolve). */
     public KeyVaultClients clients() {
         return KvConfigRuntime.currentClients().orElseGet(() -> KvConfigRuntime.clients(settings()));
+    }
+
+    /** The last firewall allowlisting run in this process (startup, after a refusal, or an application's own run). */
+    public Optional<AllowlistResult> lastAllowlisting() {
+        return KvConfigRuntime.lastAllowlisting();
     }
 
     /** Every {@code @kv:} reference seen at startup with its outcome; no values. */

@@ -2,16 +2,19 @@ package io.kvconfig.runtime;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
+
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
+
+import io.kvconfig.runtime.firewall.AllowlistResult;
 
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 
 /**
  * Process-wide state shared by the config interceptor (which resolves at config init, before CDI exists) and the
- * {@link KeyVault} bean: the ONE {@link KeyVaultClients} and the startup report. A new runtime config (a dev-mode
+ * {@link KeyVault} bean: the ONE {@link KeyVaultClients}, the startup report and the last firewall allowlisting result. A new runtime config (a dev-mode
  * restart) replaces it and closes the previous clients.
  */
 public final class KvConfigRuntime {
@@ -26,12 +29,26 @@ public final class KvConfigRuntime {
     private static final Object LOCK = new Object();
     private static KeyVaultClients clients;
     private static volatile Report report = Report.NONE;
+    private static final AtomicReference<AllowlistResult> lastAllowlisting = new AtomicReference<>();
 
     private KvConfigRuntime() {
     }
 
     public static Report report() {
         return report;
+    }
+
+    /**
+     * The last firewall allowlisting run in this process, whichever path ran it (startup, after a refusal, or an
+     * application's own call): the firewall state is one per process and vault. Read through {@link KeyVault#lastAllowlisting()}.
+     */
+    public static Optional<AllowlistResult> lastAllowlisting() {
+        return Optional.ofNullable(lastAllowlisting.get());
+    }
+
+    /** Recorded by the allowlister after each run (never holds a secret or token). */
+    public static void recordAllowlisting(AllowlistResult result) {
+        lastAllowlisting.set(result);
     }
 
     /** Called by the config interceptor once its batch is done (statuses only, never values). */
@@ -48,15 +65,6 @@ public final class KvConfigRuntime {
             if (clients != null && clients.settings().equals(settings)) {
                 return clients;
             }
-            KeyVaultClients fresh = new KeyVaultClients(settings);
-            replace(fresh);
-            return fresh;
-        }
-    }
-
-    /** A fresh set of clients, replacing (and closing) the current one: used once per new runtime config. */
-    static KeyVaultClients freshClients(KeyVaultSettings settings) {
-        synchronized (LOCK) {
             KeyVaultClients fresh = new KeyVaultClients(settings);
             replace(fresh);
             return fresh;
@@ -87,10 +95,5 @@ public final class KvConfigRuntime {
                 LOG.debugf("Closing previous Key Vault clients failed: %s", e.toString());
             }
         }
-    }
-
-    /** Builds settings from any lookup (config or environment) - exposed for the bean and tools. */
-    public static KeyVaultSettings settings(Function<String, Optional<String>> lookup) {
-        return KeyVaultSettings.from(lookup);
     }
 }

@@ -163,7 +163,7 @@ final class SettingSources {
                 }
                 String value = s.getValue(name);
                 if (SecretReferenceParser.isReference(value)) {
-                    out.add(Map.entry(KeyVaultSettings.toEnvName(property), value.strip()));
+                    out.add(Map.entry(io.kvconfig.runtime.config.KvConfigMapping.envForm(property), value.strip()));
                 }
             }
         }

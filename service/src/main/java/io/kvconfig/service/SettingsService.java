@@ -356,7 +356,7 @@ public class SettingsService {
         String value = changes.get(SettingsValidator.KEY_VAULT_URL);
         String next = value == null ? null : SecretReferenceParser.normalizeVaultUrl(value);
         String shadowedBy = sources.lookup(EXTENSION_URL, fromFile)
-                .or(() -> sources.lookup(KeyVaultSettings.toEnvName(EXTENSION_URL), fromFile))
+                .or(() -> sources.lookup(io.kvconfig.runtime.config.KvConfigMapping.envForm(EXTENSION_URL), fromFile))
                 .filter(raw -> raw.value() != null && !raw.value().isBlank())
                 .map(raw -> EXTENSION_URL + " (" + raw.source() + ")").orElse(null);
         if (shadowedBy != null) {

@@ -15,17 +15,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
-import io.kvconfig.runtime.firewall.FirewallAllowlister;
+import io.kvconfig.runtime.config.KvConfigConfig;
+import io.kvconfig.runtime.config.KvConfigMapping;
+import io.kvconfig.runtime.config.ResolverFactory;
 import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.vault.FailureKind;
-import io.kvconfig.runtime.resolve.FirewallHook;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.ResolutionFailure;
 import io.kvconfig.runtime.resolve.SecretResolver;
@@ -121,12 +120,13 @@ public final class ResolveEnvMain {
         }
 
         long started = System.nanoTime();
-        Function<String, Optional<String>> lookup = KeyVaultSettings.envLookup(env, sys);
         KeyVaultSettings settings;
         FirewallSettings firewall;
         try {
-            settings = KeyVaultSettings.from(lookup);
-            firewall = FirewallSettings.from(lookup);
+            // the extension's mapping, over system properties then the environment (SmallRye's name rules)
+            KvConfigConfig config = KvConfigMapping.fromEnvironment(env, sys);
+            settings = KeyVaultSettings.from(config);
+            firewall = FirewallSettings.from(config);
         } catch (IllegalArgumentException e) {
             err.println(TAG + "configuration error: " + e.getMessage());
             if (!allowUnresolved) {
@@ -139,8 +139,7 @@ public final class ResolveEnvMain {
 
         Resolution resolution;
         try (KeyVaultClients clients = new KeyVaultClients(settings)) {
-            FirewallHook hook = firewall.enabled() ? FirewallAllowlister.create(firewall, clients, false) : null;
-            resolution = new SecretResolver(clients, settings, hook).resolveValues(candidates);
+            resolution = ResolverFactory.create(clients, settings, firewall, false).resolveValues(candidates);
         } catch (RuntimeException e) {
             // setup failures (trust store, credential options); never carries a value: nothing is resolved yet
             err.println(TAG + "cannot set up Key Vault access: " + e.getMessage());

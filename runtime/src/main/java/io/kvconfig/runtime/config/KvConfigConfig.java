@@ -99,13 +99,29 @@ public interface KvConfigConfig {
     /** Which Azure credential authenticates the vault calls. */
     enum CredentialType {
         /** {@code DefaultAzureCredential}: environment, workload identity, managed identity, Azure CLI, ... */
-        DEFAULT,
+        DEFAULT("DefaultAzureCredential"),
         /** Managed identity only (optionally a user-assigned one, see {@code client-id}). */
-        MANAGED_IDENTITY,
+        MANAGED_IDENTITY("ManagedIdentityCredential"),
         /** Workload identity (Kubernetes federated token) only. */
-        WORKLOAD_IDENTITY,
+        WORKLOAD_IDENTITY("WorkloadIdentityCredential"),
         /** The signed-in Azure CLI ({@code az login}) only. */
-        AZURE_CLI
+        AZURE_CLI("AzureCliCredential");
+
+        private final String credentialName;
+
+        CredentialType(String credentialName) {
+            this.credentialName = credentialName;
+        }
+
+        /** The value as written in config, e.g. {@code managed-identity}. */
+        public String configValue() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /** The SDK credential class name, for messages. */
+        public String credentialName() {
+            return credentialName;
+        }
     }
 
     interface Credential {

@@ -1,16 +1,11 @@
 package io.kvconfig.runtime.config;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.smallrye.config.ConfigSourceInterceptor;
@@ -54,9 +49,7 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
             return value;
         }
         SecretReference reference = parse(value.getValue());
-        Optional<String> secret = result.valueOf(reference)
-                .orElseGet(() -> batch.resolveLate(context, name, reference, this::addSecretKeys));
-        return secret.map(value::withValue).orElse(null);
+        return batch.valueOf(name, reference).map(value::withValue).orElse(null);
     }
 
     @Override
@@ -77,107 +70,11 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         }
         for (String name : names) {
             secretKeys.add(PropertyName.name(name));
-            String dotted = dottedForm(name);
+            String dotted = ReferenceBatch.dottedForm(name);
             if (dotted != null) {
                 secretKeys.add(PropertyName.name(dotted));
             }
         }
     }
 
-    /** {@code GITHUB_TOKEN} -> {@code github.token}, the name an app usually injects an env-style key as. */
-    static String dottedForm(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
-                return null;
-            }
-        }
-        return name.toLowerCase(Locale.ROOT).replace('_', '.');
-    }
-
-    /** Environment-variable form of a name, for comparing {@code resolve-only} entries with names in any form. */
-    static String envForm(String name) {
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
-        }
-        return sb.toString();
-    }
-
-    /** Collects the winning reference of every property visible through {@code context}, profiles applied. */
-    static Map<String, String> collectReferences(ConfigSourceInterceptorContext context) {
-        Map<String, String> references = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
-        context.iterateNames().forEachRemaining(names::add);
-        Set<String> lists = indexedParents(names);
-        for (String name : names) {
-            if (name.startsWith("%")) {
-                continue; // another profile's value; the active one is listed under the plain name
-            }
-            if (lists.contains(name)) {
-                continue; // YAML's comma-joined view of a list: the elements (name[0], ...) are resolved one by one
-            }
-            ConfigValue value;
-            try {
-                value = context.proceed(name);
-            } catch (RuntimeException e) {
-                continue; // e.g. an unresolvable expression: reading the property reports it
-            }
-            if (value != null && value.getValue() != null && SecretReferenceParser.isReference(value.getValue())) {
-                references.put(name, value.getValue());
-            }
-        }
-        return withoutAliases(references);
-    }
-
-    /**
-     * SmallRye lists an environment variable (or bash {@code .env} entry) such as {@code GITHUB_TOKEN} also under the
-     * dotted name it matches ({@code github.token}): names that denote the same property (the same environment-variable
-     * form, SmallRye's rule) holding the same reference are ONE reference, counted once in the batch, its error and its
-     * startup line. The name kept is the one as written in the source: the environment-variable spelling when there is
-     * one (that is the spelling SmallRye derives the dotted alias from), else the first listed. "The same reference"
-     * compares the parsed reference, so spellings of one reference that differ only in surrounding blanks (a CRLF
-     * line, a trailing space) collapse too; lookups by either name resolve by reference, and the dotted form is
-     * registered as a secret key as well.
-     */
-    static Map<String, String> withoutAliases(Map<String, String> references) {
-        Map<List<Object>, String> chosen = new LinkedHashMap<>(); // (env form, reference) -> name
-        for (Map.Entry<String, String> e : references.entrySet()) {
-            List<Object> key = List.of(envForm(e.getKey()), referenceKey(e.getValue()));
-            String current = chosen.get(key);
-            if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
-                chosen.put(key, e.getKey());
-            }
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String name : chosen.values()) {
-            out.put(name, references.get(name));
-        }
-        return out;
-    }
-
-    /** The parsed reference, or the stripped text of a malformed one (reported once, by the batch). */
-    private static Object referenceKey(String raw) {
-        try {
-            return SecretReferenceParser.parse(raw);
-        } catch (InvalidReferenceException e) {
-            return raw.strip();
-        }
-    }
-
-    /** {@code a.b} for every {@code a.b[0]}-style name: SmallRye/YAML also expose such a list as one joined value. */
-    static Set<String> indexedParents(Iterable<String> names) {
-        Set<String> parents = new java.util.HashSet<>();
-        for (String name : names) {
-            if (name.endsWith("]")) {
-                int open = name.lastIndexOf('[');
-                if (open > 0 && name.substring(open + 1, name.length() - 1).chars().allMatch(Character::isDigit)
-                        && open + 1 < name.length() - 1) {
-                    parents.add(name.substring(0, open));
-                }
-            }
-        }
-        return parents;
-    }
 }

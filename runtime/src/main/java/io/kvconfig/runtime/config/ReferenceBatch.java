@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -15,11 +16,14 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KvConfigRuntime;
 import io.kvconfig.runtime.ReferenceStatus;
+import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.SummaryLine;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
+import io.quarkus.runtime.LaunchMode;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
 
@@ -31,26 +35,21 @@ final class ReferenceBatch {
 
     private static final Logger LOG = Logger.getLogger("io.kvconfig");
 
-    static final String ENABLED = "quarkus.kvconfig.enabled";
-    static final String RESOLVE_ONLY = "quarkus.kvconfig.resolve-only";
-    static final String HIDE_RESOLVED_VALUES = "quarkus.kvconfig.hide-resolved-values";
+    private static final String RESOLVE_ONLY = KvConfigMapping.RESOLVE_ONLY;
 
     /** Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional. */
     record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values, Set<String> lists) {
         static final Result DISABLED = new Result(false, Set.of(), Map.of(), Set.of());
 
         boolean selected(String name) {
-            return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigInterceptor.envForm(name));
-        }
-
-        Optional<Optional<String>> valueOf(SecretReference reference) {
-            return Optional.ofNullable(values.get(reference));
+            return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigMapping.envForm(name));
         }
     }
 
     private volatile Result result;
     private RuntimeException failure;
     private KeyVaultSettings settings;
+    private FirewallSettings firewall;
     private long elapsedMillis;
     private final List<ReferenceStatus> statuses = new ArrayList<>();
 
@@ -76,15 +75,19 @@ final class ReferenceBatch {
         }
     }
 
+    /** The value of {@code reference} (empty: an optional secret not found); call after {@link #ensureResolved}. */
+    Optional<String> valueOf(String name, SecretReference reference) {
+        Optional<String> known = result.values().get(reference);
+        return known != null ? known : resolveLate(name, reference);
+    }
+
     /** A reference the batch did not see (e.g. a name only reachable by lookup): resolved on its own, cached. */
-    synchronized Optional<String> resolveLate(ConfigSourceInterceptorContext context, String name, SecretReference reference,
-            Consumer<List<String>> secretKeys) {
+    private synchronized Optional<String> resolveLate(String name, SecretReference reference) {
         Optional<String> known = result.values().get(reference);
         if (known != null) {
             return known;
         }
-        Map<String, Optional<String>> values = Resolver.resolve(settings, lookup(context),
-                Map.of(name, reference.toReferenceString())).values();
+        Map<String, Optional<String>> values = resolve(Map.of(name, reference.toReferenceString())).values();
         Optional<String> value = values.get(name);
         Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
         all.put(reference, value);
@@ -97,18 +100,18 @@ final class ReferenceBatch {
     }
 
     private Result resolveAll(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
-        Function<String, Optional<String>> lookup = lookup(context);
-        boolean enabled = lookup.apply(ENABLED).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
-        if (!enabled) {
+        KvConfigConfig config = KvConfigMapping.of(lookup(context));
+        if (!config.enabled()) {
             return Result.DISABLED;
         }
         long start = System.nanoTime();
-        settings = KeyVaultSettings.from(lookup);
-        Set<String> resolveOnly = lookup.apply(RESOLVE_ONLY).map(ReferenceBatch::names).orElse(Set.of());
-        boolean hide = lookup.apply(HIDE_RESOLVED_VALUES).map(v -> !"false".equalsIgnoreCase(v.strip())).orElse(true);
+        settings = KeyVaultSettings.from(config);
+        firewall = FirewallSettings.from(config);
+        Set<String> resolveOnly = config.resolveOnly().map(ReferenceBatch::names).orElse(Set.of());
+        boolean hide = config.hideResolvedValues();
 
-        Map<String, String> found = KvConfigInterceptor.collectReferences(context);
-        Set<String> lists = Set.copyOf(KvConfigInterceptor.indexedParents(iterable(context)));
+        Map<String, String> found = collectReferences(context);
+        Set<String> lists = Set.copyOf(indexedParents(iterable(context)));
         Map<String, String> selected = new LinkedHashMap<>();
         List<String> leftAlone = new ArrayList<>();
         Result probe = new Result(true, resolveOnly, Map.of(), Set.of());
@@ -124,11 +127,10 @@ final class ReferenceBatch {
 
         Map<SecretReference, Optional<String>> values = new HashMap<>();
         List<String> optionalMissing = new ArrayList<>();
-        long secrets = 0;
         Resolution.Stats stats = Resolution.empty().stats();
         if (!selected.isEmpty()) {
             // one batch: malformed references, a missing vault and every fetch failure end up in ONE error
-            Resolver.Outcome outcome = Resolver.resolve(settings, lookup, selected);
+            Outcome outcome = resolve(selected);
             stats = outcome.stats();
             Map<String, Optional<String>> byProperty = outcome.values();
             for (Map.Entry<String, String> e : selected.entrySet()) {
@@ -140,8 +142,6 @@ final class ReferenceBatch {
                     optionalMissing.add(e.getKey() + " (secret '" + ref.name() + "')");
                 }
             }
-            secrets = values.keySet().stream().map(r -> (r.vaultUrlOr(settings.vaultUrl().orElse("")) + "/" + r.name()
-                    + "/" + r.version()).toLowerCase(java.util.Locale.ROOT)).distinct().count();
             if (hide) {
                 secretKeys.accept(List.copyOf(selected.keySet()));
             }
@@ -150,7 +150,7 @@ final class ReferenceBatch {
         elapsedMillis = elapsed;
         KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed);
         // the ONE startup line (the resolver logs its own figures at DEBUG only); parsed by the benchmarks
-        LOG.info(startupLine(selected.size(), secrets, elapsed, stats, leftAlone, optionalMissing));
+        LOG.info(startupLine(selected.size(), stats.distinctSecrets(), elapsed, stats, leftAlone, optionalMissing));
         return new Result(true, resolveOnly, Map.copyOf(values), lists);
     }
 
@@ -170,6 +170,26 @@ final class ReferenceBatch {
         return SummaryLine.of(references, secrets, elapsedMillis, stats, notes);
     }
 
+    /** By property, the value or empty for a missing optional secret; and the resolver's figures. */
+    private record Outcome(Map<String, Optional<String>> values, Resolution.Stats stats) {
+    }
+
+    /**
+     * One batch through THE resolver with the shared clients (and allowlisting when configured).
+     *
+     * @param rawValues property -> {@code @kv:} text (malformed ones are reported in the same aggregated error)
+     * @throws io.kvconfig.runtime.resolve.ResolutionFailedException listing every failed reference, never a value
+     */
+    private Outcome resolve(Map<String, String> rawValues) {
+        Resolution resolution = ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall,
+                LaunchMode.current().isDevOrTest()).resolveValues(rawValues).orThrow();
+        Map<String, Optional<String>> out = new LinkedHashMap<>();
+        for (String property : rawValues.keySet()) {
+            out.put(property, Optional.ofNullable(resolution.values().get(property)));
+        }
+        return new Outcome(out, resolution.stats());
+    }
+
     private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {
         String vault = ref.vaultUrlOr(settings.vaultUrl().orElse(null));
         return value.isPresent()
@@ -178,11 +198,11 @@ final class ReferenceBatch {
                         ReferenceStatus.Status.OPTIONAL_MISSING, "optional secret not found; property left unset");
     }
 
-    private static Set<String> names(String list) {
+    private static Set<String> names(List<String> list) {
         Set<String> out = new HashSet<>();
-        for (String part : list.split(",")) {
+        for (String part : list) {
             if (!part.isBlank()) {
-                out.add(KvConfigInterceptor.envForm(part.strip()));
+                out.add(KvConfigMapping.envForm(part.strip()));
             }
         }
         return Set.copyOf(out);
@@ -200,5 +220,92 @@ final class ReferenceBatch {
 
     private static long elapsed(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** {@code GITHUB_TOKEN} -> {@code github.token}, the name an app usually injects an env-style key as. */
+    static String dottedForm(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return null;
+            }
+        }
+        return name.toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /** Collects the winning reference of every property visible through {@code context}, profiles applied. */
+    static Map<String, String> collectReferences(ConfigSourceInterceptorContext context) {
+        Map<String, String> references = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        context.iterateNames().forEachRemaining(names::add);
+        Set<String> lists = indexedParents(names);
+        for (String name : names) {
+            if (name.startsWith("%")) {
+                continue; // another profile's value; the active one is listed under the plain name
+            }
+            if (lists.contains(name)) {
+                continue; // YAML's comma-joined view of a list: the elements (name[0], ...) are resolved one by one
+            }
+            ConfigValue value;
+            try {
+                value = context.proceed(name);
+            } catch (RuntimeException e) {
+                continue; // e.g. an unresolvable expression: reading the property reports it
+            }
+            if (value != null && value.getValue() != null && SecretReferenceParser.isReference(value.getValue())) {
+                references.put(name, value.getValue());
+            }
+        }
+        return withoutAliases(references);
+    }
+
+    /**
+     * SmallRye lists an environment variable (or bash {@code .env} entry) such as {@code GITHUB_TOKEN} also under the
+     * dotted name it matches ({@code github.token}): names that denote the same property (the same environment-variable
+     * form, SmallRye's rule) holding the same reference are ONE reference, counted once in the batch, its error and its
+     * startup line. The name kept is the one as written in the source: the environment-variable spelling when there is
+     * one (that is the spelling SmallRye derives the dotted alias from), else the first listed. "The same reference"
+     * compares the parsed reference, so spellings of one reference that differ only in surrounding blanks (a CRLF
+     * line, a trailing space) collapse too; lookups by either name resolve by reference, and the dotted form is
+     * registered as a secret key as well.
+     */
+    static Map<String, String> withoutAliases(Map<String, String> references) {
+        Map<List<Object>, String> chosen = new LinkedHashMap<>(); // (env form, reference) -> name
+        for (Map.Entry<String, String> e : references.entrySet()) {
+            List<Object> key = List.of(KvConfigMapping.envForm(e.getKey()), referenceKey(e.getValue()));
+            String current = chosen.get(key);
+            if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
+                chosen.put(key, e.getKey());
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : chosen.values()) {
+            out.put(name, references.get(name));
+        }
+        return out;
+    }
+
+    /** The parsed reference, or the stripped text of a malformed one (reported once, by the batch). */
+    private static Object referenceKey(String raw) {
+        try {
+            return SecretReferenceParser.parse(raw);
+        } catch (InvalidReferenceException e) {
+            return raw.strip();
+        }
+    }
+
+    /** {@code a.b} for every {@code a.b[0]}-style name: SmallRye/YAML also expose such a list as one joined value. */
+    static Set<String> indexedParents(Iterable<String> names) {
+        Set<String> parents = new HashSet<>();
+        for (String name : names) {
+            if (name.endsWith("]")) {
+                int open = name.lastIndexOf('[');
+                if (open > 0 && name.substring(open + 1, name.length() - 1).chars().allMatch(Character::isDigit)
+                        && open + 1 < name.length() - 1) {
+                    parents.add(name.substring(0, open));
+                }
+            }
+        }
+        return parents;
     }
 }

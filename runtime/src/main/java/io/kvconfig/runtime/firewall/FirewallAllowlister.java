@@ -31,6 +31,7 @@ import com.azure.resourcemanager.keyvault.models.VaultProperties;
 import com.azure.resourcemanager.resources.ResourceManager;
 import com.azure.resourcemanager.resources.models.Subscription;
 
+import io.kvconfig.runtime.KvConfigRuntime;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.resolve.FirewallHook;
 import io.kvconfig.runtime.vault.Backoff;
@@ -51,7 +52,7 @@ import io.kvconfig.runtime.vault.KeyVaultClients;
  * <li>in dev/test mode only ever talks to a loopback Resource Manager (the dev vault's).</li>
  * </ul>
  * Runs are serialised process-wide. A run never throws: the {@link AllowlistResult} carries the error, also kept in
- * {@link FirewallStatus}.
+ * {@link io.kvconfig.runtime.KeyVault#lastAllowlisting()}.
  */
 public final class FirewallAllowlister implements FirewallHook {
 
@@ -184,7 +185,7 @@ public final class FirewallAllowlister implements FirewallHook {
         } else {
             LOG.warnf("Key Vault firewall allowlisting failed: %s", r.error());
         }
-        FirewallStatus.record(r);
+        KvConfigRuntime.recordAllowlisting(r);
         return r;
     }
 

@@ -2,16 +2,16 @@ package io.kvconfig.runtime.firewall;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
-import io.quarkus.runtime.configuration.DurationConverter;
+import io.kvconfig.runtime.config.KvConfigConfig;
+import io.kvconfig.runtime.config.KvConfigMapping;
 
 /**
- * Firewall allowlisting settings ({@code quarkus.kvconfig.firewall.*}), read through any lookup (SmallRye
- * interceptor context, Quarkus config, environment). Allowlisting is on only when a resource group is set.
+ * Firewall allowlisting settings ({@code quarkus.kvconfig.firewall.*}): a plain view of the {@link KvConfigConfig}
+ * mapping (parsing and checks are {@link KvConfigMapping}'s). Allowlisting is on only when a resource group is set.
  *
  * @param vaultUrl the default vault ({@code quarkus.kvconfig.url}, fallback {@code KEY_VAULT_URL}); used
  *        for the vault name and cloud when they are not set
@@ -59,22 +59,22 @@ public record FirewallSettings(
         ipEchoUrls = List.copyOf(ipEchoUrls);
     }
 
+    /** The view of a (checked) mapping. */
+    public static FirewallSettings from(KvConfigConfig c) {
+        KvConfigConfig.Firewall f = c.firewall();
+        return new FirewallSettings(c.url(), f.resourceGroup(), f.vaultName(), f.subscriptionId(), f.resourceManagerUrl(),
+                f.ipEchoUrls().map(urls -> urls.stream().map(String::strip).filter(u -> !u.isEmpty()).map(URI::create).toList())
+                        .orElse(DEFAULT_IP_ECHO_URLS),
+                f.ipEchoTimeout(), f.allowPublicNetworkAccess(), f.propagationTimeout());
+    }
+
     /**
-     * Reads the settings. Blank values count as unset. Throws {@link IllegalArgumentException} naming the
-     * property for a malformed URL, duration or boolean.
+     * The mapping read through {@code lookup} (the original design's bare names as fallbacks).
+     *
+     * @throws IllegalArgumentException naming the property whose value is wrong
      */
     public static FirewallSettings from(Function<String, Optional<String>> lookup) {
-        Function<String, Optional<String>> get = name -> lookup.apply(name).map(String::strip).filter(v -> !v.isEmpty());
-        return new FirewallSettings(
-                get.apply("quarkus.kvconfig.url").or(() -> get.apply("KEY_VAULT_URL")),
-                get.apply(RESOURCE_GROUP).or(() -> get.apply("KEY_VAULT_RG")),
-                get.apply(VAULT_NAME).or(() -> get.apply("KEY_VAULT_NAME")),
-                get.apply(SUBSCRIPTION_ID).or(() -> get.apply("AZURE_SUBSCRIPTION_ID")),
-                get.apply(RESOURCE_MANAGER_URL).map(v -> checkedUrl(RESOURCE_MANAGER_URL, v)),
-                get.apply(IP_ECHO_URLS).map(FirewallSettings::urls).orElse(DEFAULT_IP_ECHO_URLS),
-                get.apply(IP_ECHO_TIMEOUT).map(v -> duration(IP_ECHO_TIMEOUT, v)).orElse(DEFAULT_IP_ECHO_TIMEOUT),
-                get.apply(ALLOW_PUBLIC_NETWORK_ACCESS).map(v -> bool(ALLOW_PUBLIC_NETWORK_ACCESS, v)).orElse(false),
-                get.apply(PROPAGATION_TIMEOUT).map(v -> duration(PROPAGATION_TIMEOUT, v)).orElse(DEFAULT_PROPAGATION_TIMEOUT));
+        return from(KvConfigMapping.of(lookup));
     }
 
     /** Allowlisting runs only when a resource group is configured. */
@@ -120,87 +120,11 @@ public record FirewallSettings(
     }
 
     static boolean isLoopback(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
-            return true;
-        }
-        try {
-            return (PublicIpv4.parseDotted(h) >>> 24) == 127;
-        } catch (InvalidAddressException e) {
-            return false;
-        }
+        return KvConfigMapping.isLoopback(host);
     }
 
-    private static List<URI> urls(String list) {
-        List<URI> out = new ArrayList<>();
-        for (String part : list.split(",")) {
-            String p = part.strip();
-            if (!p.isEmpty()) {
-                URI uri = URI.create(checkedUrl(IP_ECHO_URLS, p));
-                checkEchoUrl(uri);
-                out.add(uri);
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(IP_ECHO_URLS + " lists no URL");
-        }
-        return out;
-    }
-
-    /**
-     * Refuses an IP echo URL over plain http to anything but loopback: its answer is the address put on the vault
-     * firewall, and over http anyone on the network path could choose it. The message names the property and the
-     * host (https, and http to localhost / 127.0.0.0/8 / ::1 for local stand-ins, are allowed).
-     */
+    /** See {@link KvConfigMapping#checkEchoUrl}. */
     public static void checkEchoUrl(URI url) {
-        String scheme = url.getScheme();
-        String host = url.getHost();
-        if (scheme == null || host == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))) {
-            throw new IllegalArgumentException(IP_ECHO_URLS + " must be an http(s) URL with a host, got '" + url + "'");
-        }
-        if (scheme.equalsIgnoreCase("http") && !isLoopback(host)) {
-            throw new IllegalArgumentException(IP_ECHO_URLS + ": plain http to host '" + host + "' is refused: the answer"
-                    + " is the address added to the vault firewall, and over http anyone on the way could choose it;"
-                    + " use https (http is allowed to loopback only)");
-        }
-    }
-
-    private static String checkedUrl(String property, String value) {
-        try {
-            URI uri = URI.create(value);
-            String scheme = uri.getScheme();
-            if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http")) || uri.getHost() == null) {
-                throw new IllegalArgumentException(property + " must be an http(s) URL with a host, got '" + value + "'");
-            }
-            return value;
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(property)) {
-                throw e;
-            }
-            throw new IllegalArgumentException(property + " is not a valid URL: '" + value + "'");
-        }
-    }
-
-    private static Duration duration(String property, String value) {
-        Duration d;
-        try {
-            d = DurationConverter.parseDuration(value);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(property + " is not a duration (e.g. 60S, 2M, PT1M): '" + value + "'");
-        }
-        if (d == null || d.isNegative()) {
-            throw new IllegalArgumentException(property + " must not be negative: '" + value + "'");
-        }
-        return d;
-    }
-
-    private static boolean bool(String property, String value) {
-        if (value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException(property + " must be true or false, got '" + value + "'");
+        KvConfigMapping.checkEchoUrl(url);
     }
 }

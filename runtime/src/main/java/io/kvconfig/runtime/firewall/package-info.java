@@ -8,13 +8,12 @@
  * <li>at startup, before {@code @kv:} references are resolved ({@link io.kvconfig.runtime.resolve.FirewallHook#beforeResolve});</li>
  * <li>once per resolution when a secret call is refused by the firewall, then the refused calls are retried
  * ({@link io.kvconfig.runtime.resolve.FirewallHook#onForbiddenByConnection});</li>
- * <li>in the service: on demand ({@code POST /api/keyvault/firewall/allowlist}), on a schedule
- * ({@code kvconfig.firewall.schedule}, off by default) and when a Key Vault call is refused.</li>
+ * <li>whenever an application calls {@link FirewallAllowlister} itself.</li>
  * </ul>
  *
  * <h2>Decisions</h2>
  * <ul>
- * <li><b>Startup continues when allowlisting fails</b> (warning logged, reason kept in {@link FirewallStatus}): the
+ * <li><b>Startup continues when allowlisting fails</b> (warning logged, reason kept as {@link io.kvconfig.runtime.KeyVault#lastAllowlisting()}): the
  * vault may be reachable anyway (rule added by someone else, open vault). If the firewall then blocks resolution,
  * startup fails with the resolver's aggregated error, which carries the allowlisting reason when the hook threw.</li>
  * <li>Addresses: only a public IPv4 address; private, loopback, link-local, CGNAT, multicast, reserved, 0/8,

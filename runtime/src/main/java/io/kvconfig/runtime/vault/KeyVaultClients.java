@@ -234,8 +234,8 @@ public final class KeyVaultClients implements AutoCloseable {
 
     /** An explicit identity endpoint replaces the managed identity part (see {@link IdentityEndpointCredential}). */
     static boolean usesIdentityEndpoint(KeyVaultSettings s) {
-        return s.identityEndpoint().isPresent() && (s.credentialType() == KeyVaultSettings.CredentialType.DEFAULT
-                || s.credentialType() == KeyVaultSettings.CredentialType.MANAGED_IDENTITY);
+        return s.identityEndpoint().isPresent() && (s.credentialType() == io.kvconfig.runtime.config.KvConfigConfig.CredentialType.DEFAULT
+                || s.credentialType() == io.kvconfig.runtime.config.KvConfigConfig.CredentialType.MANAGED_IDENTITY);
     }
 
     static String describeCredential(KeyVaultSettings s) {
@@ -245,7 +245,7 @@ public final class KeyVaultClients implements AutoCloseable {
                     + ")";
         }
         StringBuilder sb = new StringBuilder(s.credentialType().credentialName());
-        if (s.credentialType() == KeyVaultSettings.CredentialType.DEFAULT) {
+        if (s.credentialType() == io.kvconfig.runtime.config.KvConfigConfig.CredentialType.DEFAULT) {
             sb.append(" (chain: environment, workload identity, managed identity, shared cache, IntelliJ, Azure CLI, "
                     + "Azure PowerShell, Azure Developer CLI; narrow it with " + KeyVaultSettings.CREDENTIAL_TYPE + ")");
         }

@@ -11,18 +11,18 @@ class KvConfigInterceptorNamesTest {
 
     @Test
     void dottedFormOnlyForEnvStyleNames() {
-        assertThat(KvConfigInterceptor.dottedForm("GITHUB_TOKEN")).isEqualTo("github.token");
-        assertThat(KvConfigInterceptor.dottedForm("A1_B2")).isEqualTo("a1.b2");
-        assertThat(KvConfigInterceptor.dottedForm("github.token")).isNull();
-        assertThat(KvConfigInterceptor.dottedForm("Github_Token")).isNull();
+        assertThat(ReferenceBatch.dottedForm("GITHUB_TOKEN")).isEqualTo("github.token");
+        assertThat(ReferenceBatch.dottedForm("A1_B2")).isEqualTo("a1.b2");
+        assertThat(ReferenceBatch.dottedForm("github.token")).isNull();
+        assertThat(ReferenceBatch.dottedForm("Github_Token")).isNull();
     }
 
     @Test
     void envFormMatchesSmallRyeRules() {
-        assertThat(KvConfigInterceptor.envForm("github.token")).isEqualTo("GITHUB_TOKEN");
-        assertThat(KvConfigInterceptor.envForm("quarkus.datasource.\"db-1\".password"))
+        assertThat(KvConfigMapping.envForm("github.token")).isEqualTo("GITHUB_TOKEN");
+        assertThat(KvConfigMapping.envForm("quarkus.datasource.\"db-1\".password"))
                 .isEqualTo("QUARKUS_DATASOURCE__DB_1__PASSWORD");
-        assertThat(KvConfigInterceptor.envForm("GITHUB_TOKEN")).isEqualTo("GITHUB_TOKEN");
+        assertThat(KvConfigMapping.envForm("GITHUB_TOKEN")).isEqualTo("GITHUB_TOKEN");
     }
 
     @Test
@@ -33,6 +33,6 @@ class KvConfigInterceptorNamesTest {
         in.put("app.other", "@kv:github-token");
         in.put("APP_X", "@kv:x");
         in.put("app.x", "@kv:y"); // same env form, different value: a different property
-        assertThat(KvConfigInterceptor.withoutAliases(in)).containsOnlyKeys("GITHUB_TOKEN", "app.other", "APP_X", "app.x");
+        assertThat(ReferenceBatch.withoutAliases(in)).containsOnlyKeys("GITHUB_TOKEN", "app.other", "APP_X", "app.x");
     }
 }

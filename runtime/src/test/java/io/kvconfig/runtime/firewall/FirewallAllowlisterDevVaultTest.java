@@ -26,6 +26,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpMethod;
 import com.sun.net.httpserver.HttpServer;
 
+import io.kvconfig.runtime.KvConfigRuntime;
 import io.kvconfig.devvault.DevVault;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.resolve.FirewallHook;
@@ -65,7 +66,7 @@ class FirewallAllowlisterDevVaultTest {
         config.put("quarkus.kvconfig.firewall.resource-manager-url", vault.resourceManagerUrl());
         config.put("quarkus.kvconfig.firewall.ip-echo-urls", vault.ipEchoUrl());
         config.put("quarkus.kvconfig.firewall.propagation-timeout", "20S");
-        FirewallStatus.clear();
+        KvConfigRuntime.recordAllowlisting(null);
     }
 
     @AfterEach
@@ -117,7 +118,7 @@ class FirewallAllowlisterDevVaultTest {
         assertThat(vault.journal().count("VaultPut")).isZero();
         assertThat(vault.firewall().ipRules()).containsExactly(IP + "/32");
         assertThat(vault.firewall().defaultAction()).isEqualTo("Deny");
-        AllowlistResult last = FirewallStatus.last().orElseThrow();
+        AllowlistResult last = KvConfigRuntime.lastAllowlisting().orElseThrow();
         assertThat(last.added()).isTrue();
         assertThat(last.alreadyPresent()).isFalse();
         assertThat(last.effective()).isTrue();
@@ -327,7 +328,7 @@ class FirewallAllowlisterDevVaultTest {
         config.put("quarkus.kvconfig.firewall.ip-echo-urls", a + "," + b);
         Resolution res = resolve(allowlister());
         assertThat(res.successful()).isFalse();
-        AllowlistResult last = FirewallStatus.last().orElseThrow();
+        AllowlistResult last = KvConfigRuntime.lastAllowlisting().orElseThrow();
         assertThat(last.error()).contains("no IP echo service could be reached").contains(a).contains(b);
         assertThat(res.failureReport()).contains("no IP echo service could be reached");
         assertThat(writes()).isZero();
@@ -375,7 +376,7 @@ class FirewallAllowlisterDevVaultTest {
         assertThat(vault.journal().count("ForbiddenByFirewall")).isGreaterThan(refusedBefore);
         assertThat(vault.journal().count("VaultPatch")).isEqualTo(2);
         assertThat(vault.firewall().ipRules()).containsExactly(IP + "/32");
-        assertThat(FirewallStatus.last().orElseThrow().effective()).isTrue();
+        assertThat(KvConfigRuntime.lastAllowlisting().orElseThrow().effective()).isTrue();
     }
 
     @Test

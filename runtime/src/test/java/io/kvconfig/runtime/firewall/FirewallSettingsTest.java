@@ -98,9 +98,9 @@ class FirewallSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "quarkus.kvconfig.firewall.propagation-timeout | soon | propagation-timeout is not a duration",
+            "quarkus.kvconfig.firewall.propagation-timeout | soon | propagation-timeout with the config value \"soon\" threw an Exception whilst being converted Invalid duration",
             "quarkus.kvconfig.firewall.propagation-timeout | -5S | must not be negative",
-            "quarkus.kvconfig.firewall.ip-echo-timeout | 5 parsecs | ip-echo-timeout is not a duration",
+            "quarkus.kvconfig.firewall.ip-echo-timeout | 5 parsecs | ip-echo-timeout with the config value \"5 parsecs\" threw an Exception whilst being converted Invalid duration",
             "quarkus.kvconfig.firewall.allow-public-network-access | yes | must be true or false",
             "quarkus.kvconfig.firewall.resource-manager-url | localhost:8443 | resource-manager-url must be an http(s) URL",
             "quarkus.kvconfig.firewall.resource-manager-url | ftp://x/ | resource-manager-url must be an http(s) URL",
@@ -145,7 +145,7 @@ class FirewallSettingsTest {
                 .hasMessageStartingWith("quarkus.kvconfig.firewall.ip-echo-urls")
                 .hasMessageContaining("host '" + host + "'").hasMessageContaining("use https");
         // also through the environment name the CLI and containers use
-        assertThatThrownBy(() -> FirewallSettings.from(io.kvconfig.runtime.vault.KeyVaultSettings.envLookup(
+        assertThatThrownBy(() -> FirewallSettings.from(io.kvconfig.runtime.config.KvConfigMapping.fromEnvironment(
                 Map.of("QUARKUS_KVCONFIG_FIREWALL_IP_ECHO_URLS", urls), new java.util.Properties())))
                 .hasMessageContaining("host '" + host + "'");
     }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.kvconfig.runtime.vault.KeyVaultSettings.CredentialType;
+import io.kvconfig.runtime.config.KvConfigConfig.CredentialType;
+import io.kvconfig.runtime.config.KvConfigMapping;
 
 class KeyVaultSettingsTest {
 
@@ -87,10 +88,10 @@ class KeyVaultSettingsTest {
             "KEY_VAULT_URL|https://kv.vault.azure.net/secrets/x|must not have a path",
             "quarkus.kvconfig.parallelism|0|out of range",
             "quarkus.kvconfig.parallelism|1000|out of range",
-            "quarkus.kvconfig.parallelism|many|not a number",
-            "quarkus.kvconfig.startup-timeout|soon|not a duration",
+            "quarkus.kvconfig.parallelism|many|Expected an integer value",
+            "quarkus.kvconfig.startup-timeout|soon|Invalid duration",
             "quarkus.kvconfig.startup-timeout|0|positive",
-            "quarkus.kvconfig.credential.type|client-secret|use one of default, managed-identity",
+            "quarkus.kvconfig.credential.type|client-secret|allowed values",
             "quarkus.kvconfig.challenge-resource-verification|yes|must be true or false",
             "quarkus.kvconfig.credential.identity-endpoint|127.0.0.1:1|must be an http(s) URL" })
     void badValuesNameTheProperty(String name, String value, String message) {
@@ -103,14 +104,15 @@ class KeyVaultSettingsTest {
     @ParameterizedTest
     @CsvSource({ "30,PT30S", "30S,PT30S", "30s,PT30S", "500ms,PT0.5S", "2M,PT2M", "1h,PT1H", "PT5S,PT5S", "1d,PT24H" })
     void durations(String in, String out) {
-        assertThat(KeyVaultSettings.parseDuration("x", in)).isEqualTo(Duration.parse(out));
+        assertThat(KeyVaultSettings.from(map("quarkus.kvconfig.startup-timeout", in)).startupTimeout())
+                .isEqualTo(Duration.parse(out));
     }
 
     @ParameterizedTest
     @CsvSource({ "default,DEFAULT", "Managed-Identity,MANAGED_IDENTITY", "workload_identity,WORKLOAD_IDENTITY",
             "azure-cli,AZURE_CLI" })
     void credentialTypes(String in, CredentialType out) {
-        assertThat(CredentialType.parse(in)).isEqualTo(out);
+        assertThat(KeyVaultSettings.from(map("quarkus.kvconfig.credential.type", in)).credentialType()).isEqualTo(out);
     }
 
     @Test
@@ -122,16 +124,13 @@ class KeyVaultSettingsTest {
                 "KEY_VAULT_URL", "https://fallback.vault.azure.net");
         Properties sys = new Properties();
         sys.setProperty("quarkus.kvconfig.startup-timeout", "7");
-        Function<String, Optional<String>> lookup = KeyVaultSettings.envLookup(env, sys);
-        assertThat(lookup.apply("quarkus.kvconfig.url")).contains("https://env.vault.azure.net");
-        assertThat(lookup.apply("KEY_VAULT_URL")).contains("https://fallback.vault.azure.net");
-        KeyVaultSettings s = KeyVaultSettings.from(lookup);
+        KeyVaultSettings s = KeyVaultSettings.from(KvConfigMapping.fromEnvironment(env, sys));
         assertThat(s.vaultUrl()).contains("https://env.vault.azure.net");
         assertThat(s.clientId()).contains("env-cid");
         assertThat(s.startupTimeout()).isEqualTo(Duration.ofSeconds(7));
-        assertThat(KeyVaultSettings.toEnvName("quarkus.kvconfig.tls.trust-store-password"))
+        assertThat(KvConfigMapping.envForm("quarkus.kvconfig.tls.trust-store-password"))
                 .isEqualTo("QUARKUS_KVCONFIG_TLS_TRUST_STORE_PASSWORD");
-        assertThat(KeyVaultSettings.from(KeyVaultSettings.envLookup(Map.of("KEY_VAULT_URL", "https://x.vault.azure.net/"),
+        assertThat(KeyVaultSettings.from(KvConfigMapping.fromEnvironment(Map.of("KEY_VAULT_URL", "https://x.vault.azure.net/"),
                 new Properties())).vaultUrl()).contains("https://x.vault.azure.net");
     }
 

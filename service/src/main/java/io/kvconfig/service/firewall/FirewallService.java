@@ -17,7 +17,7 @@ import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
 import io.kvconfig.runtime.firewall.FirewallSettings;
-import io.kvconfig.runtime.firewall.FirewallStatus;
+import io.kvconfig.runtime.KvConfigRuntime;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -86,7 +86,7 @@ public class FirewallService {
 
     /** The last run in this process (startup, reactive, schedule or API). */
     public Optional<AllowlistResult> last() {
-        return FirewallStatus.last();
+        return KvConfigRuntime.lastAllowlisting();
     }
 
     /** Runs allowlisting now, off the event loop. Empty when allowlisting is not available. */
@@ -177,7 +177,7 @@ public class FirewallService {
         if (allowlister.allowlistAfterRefusal(vaultUrl)) {
             return null;
         }
-        return FirewallStatus.last()
+        return KvConfigRuntime.lastAllowlisting()
                 .map(r -> r.error() != null ? r.error() : r.message() + " (the rule is not effective yet)")
                 .orElse("allowlisting did not run");
     }

@@ -1,4 +1,4 @@
-package io.kvconfig.runtime.config;
+package io.kvconfig.deployment;
 
 import java.util.Map;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.kvconfig.runtime.config;
+package io.kvconfig.deployment;
 
 import io.quarkus.runtime.annotations.ConfigPhase;
 import io.quarkus.runtime.annotations.ConfigRoot;
