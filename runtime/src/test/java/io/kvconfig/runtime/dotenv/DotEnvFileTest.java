@@ -73,6 +73,9 @@ class DotEnvFileTest {
         Files.createSymbolicLink(link, real);
         Object linkInode = inode(link, LinkOption.NOFOLLOW_LINKS);
         Object before = inode(real);
+        // a hard link (outside both directories) keeps the old version alive, so the file system cannot hand its inode
+        // number to one of the replacements
+        Files.createLink(Files.createDirectories(dir.resolve("keep")).resolve("old"), real);
 
         DotEnvFile file = new DotEnvFile(link);
         assertThat(file.lockPath()).isEqualTo(realDir.toRealPath().resolve("settings.env.lock"));
