@@ -69,9 +69,8 @@ final class Router {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Dev vault request " + r.method + " " + r.path + " failed: "
                     + e.getClass().getName());
-            if (Boolean.getBoolean("devvault.debug")) {
-                e.printStackTrace();
-            }
+            // the stack goes to the logger at DEBUG only (never to the console): request handling quotes no secret value
+            LOG.log(System.Logger.Level.DEBUG, "Dev vault request failure", e);
             if (r.status == 0) {
                 try {
                     r.sendError(new ServiceError(500, "InternalServerError", "The dev vault failed to handle the request."));
