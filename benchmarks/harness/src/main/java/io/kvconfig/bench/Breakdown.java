@@ -337,7 +337,7 @@ public final class Breakdown {
             }
             Map<String, Long> events = new LinkedHashMap<>();
             events.put("spawn", spawnEpoch);
-            classes(classLog, spawnEpoch + (long) readyMs, m, events);
+            List<Loaded> loaded = classes(classLog, spawnEpoch + (long) readyMs, m, events);
             logEvents(copy, events);
             journalEvents(journal, events);
             events.put("ready", spawnEpoch + Math.round(readyMs));
@@ -352,6 +352,14 @@ public final class Breakdown {
                     double cpuFrom = ph[0].equals("spawn") ? 0 : cpuAt(cpuSamples, from);
                     double cpuTo = ph[1].equals("ready") ? m.get("cpu") : cpuAt(cpuSamples, to);
                     m.put("phasecpu." + ph[2], cpuTo - cpuFrom);
+                    // classes loaded within the phase, by library: which part of the stack each step pulls in
+                    long lo = from;
+                    long hi = to;
+                    List<Loaded> in = loaded.stream().filter(l -> l.epochMs() >= lo && l.epochMs() < hi).toList();
+                    m.put("phaseclasses." + ph[2], (double) in.size());
+                    for (Loaded l : in) {
+                        m.merge("phaselib." + ph[2] + "|" + l.library(), 1.0, Double::sum);
+                    }
                 }
             }
             Long jvm = events.get("jvm");
@@ -593,7 +601,12 @@ public final class Breakdown {
     }
 
     /** Counts classes by library up to ready, and puts the first-use markers (and the JVM's start) on the timeline. */
-    static void classes(Path file, long readyEpoch, Map<String, Double> m, Map<String, Long> events) throws IOException {
+    /** One class loaded before ready: when (wall clock) and its library. */
+    record Loaded(long epochMs, String library) {
+    }
+
+    static List<Loaded> classes(Path file, long readyEpoch, Map<String, Double> m, Map<String, Long> events) throws IOException {
+        List<Loaded> loaded = new ArrayList<>();
         Map<String, Double> byLib = new LinkedHashMap<>();
         LIBRARIES.forEach(e -> byLib.put(e.getKey(), 0.0));
         byLib.put(OTHER, 0.0);
@@ -623,7 +636,9 @@ public final class Breakdown {
             if (name.contains("$$Lambda$") || name.contains("/0x") || source.startsWith("__")) {
                 hidden++;
             }
-            byLib.merge(library(name), 1.0, Double::sum);
+            String lib = library(name);
+            byLib.merge(lib, 1.0, Double::sum);
+            loaded.add(new Loaded(tm, lib));
             if (MARKERS.containsKey(name)) {
                 markers.putIfAbsent(name, tm);
             }
@@ -648,6 +663,7 @@ public final class Breakdown {
         if (done != null) {
             events.put("tlsDone", done);
         }
+        return loaded;
     }
 
     static String library(String className) {
@@ -752,6 +768,17 @@ public final class Breakdown {
                 : String.format(Locale.ROOT, "%.0f (%.0f–%.0f)", med / scale, v[0] / scale, v[v.length - 1] / scale);
     }
 
+    /** The median, 0 when no start had the key (a phase that loaded no class of a library). */
+    static String med0(List<Map<String, Double>> starts, String key) {
+        double v = median(starts, key);
+        return String.format(Locale.ROOT, "%.0f", Double.isNaN(v) ? 0 : v);
+    }
+
+    static String shortLib(String lib) {
+        int paren = lib.indexOf(" (");
+        return paren > 0 ? lib.substring(0, paren) : lib;
+    }
+
     static String delta(List<Map<String, Double>> a, List<Map<String, Double>> b, String key, double scale) {
         double d = (median(b, key) - median(a, key)) / scale;
         return Double.isNaN(d) ? "–" : String.format(Locale.ROOT, "%+.0f", d);
@@ -835,18 +862,40 @@ public final class Breakdown {
                 .append("`/proc/PID/stat` at every poll (about every 5 ms) and interpolates at the phase's bounds (10 ms ticks); CPU is what ")
                 .append("a loaded machine distorts least. The median of each phase is taken separately, so the phases need not add up ")
                 .append("to the median ready time.\n\n");
-        md.append("| phase (1 reference) | wall ms | CPU ms | | phase (0 references) | wall ms | CPU ms |\n|---|---:|---:|---|---|---:|---:|\n");
+        md.append("| phase (1 reference) | wall ms | CPU ms | classes loaded | | phase (0 references) | wall ms | CPU ms | classes loaded |\n")
+                .append("|---|---:|---:|---:|---|---|---:|---:|---:|\n");
         int rows = Math.max(PHASES_REF.size(), PHASES_NONE.size());
         for (int i = 0; i < rows; i++) {
             String a = i < PHASES_REF.size() ? PHASES_REF.get(i)[2] : "";
             String b = i < PHASES_NONE.size() ? PHASES_NONE.get(i)[2] : "";
             md.append("| ").append(a).append(" | ").append(a.isEmpty() ? "" : range(s1, "phase." + a, 1))
                     .append(" | ").append(a.isEmpty() ? "" : range(s1, "phasecpu." + a, 1))
+                    .append(" | ").append(a.isEmpty() ? "" : med0(s1, "phaseclasses." + a))
                     .append(" | | ").append(b).append(" | ").append(b.isEmpty() ? "" : range(s0, "phase." + b, 1))
-                    .append(" | ").append(b.isEmpty() ? "" : range(s0, "phasecpu." + b, 1)).append(" |\n");
+                    .append(" | ").append(b.isEmpty() ? "" : range(s0, "phasecpu." + b, 1))
+                    .append(" | ").append(b.isEmpty() ? "" : med0(s0, "phaseclasses." + b)).append(" |\n");
         }
         md.append("| **time to ready** | ").append(range(s1, "ready", 1)).append(" | ").append(range(s1, "cpu", 1))
-                .append(" | | **time to ready** | ").append(range(s0, "ready", 1)).append(" | ").append(range(s0, "cpu", 1)).append(" |\n");
+                .append(" | ").append(med0(s1, "classes.total"))
+                .append(" | | **time to ready** | ").append(range(s0, "ready", 1)).append(" | ").append(range(s0, "cpu", 1))
+                .append(" | ").append(med0(s0, "classes.total")).append(" |\n");
+        md.append("\nClasses loaded within each phase of the 1-reference start, by library (medians; libraries with 10 or more):\n\n")
+                .append("| phase | classes by library |\n|---|---|\n");
+        for (String[] ph : PHASES_REF) {
+            List<String> parts = new ArrayList<>();
+            List<String> libs = new ArrayList<>(LIBRARIES.stream().map(Map.Entry::getKey).toList());
+            libs.add(OTHER);
+            List<Map.Entry<String, Double>> counts = new ArrayList<>();
+            for (String lib : libs) {
+                double c = median(s1, "phaselib." + ph[2] + "|" + lib);
+                if (!Double.isNaN(c) && c >= 10) {
+                    counts.add(Map.entry(lib, c));
+                }
+            }
+            counts.sort((x, y) -> Double.compare(y.getValue(), x.getValue()));
+            counts.forEach(e -> parts.add(shortLib(e.getKey()) + " " + Math.round(e.getValue())));
+            md.append("| ").append(ph[2]).append(" | ").append(parts.isEmpty() ? "–" : String.join(", ", parts)).append(" |\n");
+        }
         md.append("\nTimeline of the 1-reference start, ms since JVM start (medians):\n\n| event | ms |\n|---|---:|\n");
         List<String> order = new ArrayList<>(List.of("batchStart", "clientsClass", "marker.io.vertx.core.impl.VertxImpl",
                 "clientsCreated", "marker.com.azure.security.keyvault.secrets.SecretClientBuilder", "tlsStart", "tlsDone",
@@ -864,7 +913,7 @@ public final class Breakdown {
         names.put("token", "vault journal: token answered");
         names.put("get", "vault journal: GetSecret answered");
         names.put("batchEnd", "log: the extension's startup line");
-        names.put("ready", "ready (first 200 of `GET /ready`)");
+        names.put("ready", "ready (first 200 of the ready URL)");
         for (String e : order) {
             md.append("| ").append(names.get(e)).append(" | ").append(range(s1, "event." + e, 1)).append(" |\n");
         }
@@ -890,7 +939,7 @@ public final class Breakdown {
                 md.append(row("NMT: threads (count)", s0, s1, k, 1));
                 continue;
             }
-            if (median(s1, k) < 512 && median(s0, k) < 512) {
+            if (median(s1, k) < 512 && median(s0, k) < 512 && !label.equals("Other")) {
                 continue; // under 0.5 MB either way
             }
             md.append(row("NMT committed: " + label, s0, s1, k, 1024));
