@@ -326,6 +326,8 @@ public final class Breakdown {
             nmt(jcmd(pid, "VM.native_memory", "summary"), m);
             heap(pid, jcmd(pid, "GC.heap_info"), m);
             perf(jcmd(pid, "PerfCounter.print"), m);
+            // last, as it changes the process: what glibc holds in free malloc memory (JIT arenas, per-thread arenas)
+            trim(jcmd(pid, "System.trim_native_heap"), m);
             p.destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -534,6 +536,21 @@ public final class Breakdown {
         }
         if (!m.containsKey("nmt.Total")) {
             throw new IllegalStateException("no NMT summary: " + text.lines().limit(5).toList());
+        }
+    }
+
+    static final Pattern TRIM = Pattern.compile("RSS\\+Swap: \\S+->\\S+ \\(([-+]?\\d+)([KMG])\\)");
+
+    /** "Trim native heap: RSS+Swap: 112M->105M (-6592K)": RSS that was free C-heap memory glibc still held. */
+    static void trim(String text, Map<String, Double> m) {
+        Matcher t = TRIM.matcher(text);
+        if (t.find()) {
+            double kb = Math.abs(Double.parseDouble(t.group(1))) * switch (t.group(2)) {
+                case "M" -> 1024;
+                case "G" -> 1024 * 1024;
+                default -> 1;
+            };
+            m.put("rss.trim", kb);
         }
     }
 
@@ -928,6 +945,8 @@ public final class Breakdown {
         md.append(row("RssAnon (heap, metaspace, code, stacks, malloc)", s0, s1, "rss.RssAnon", 1024));
         md.append(row("RssFile (mapped jars, libjvm, CDS archive)", s0, s1, "rss.RssFile", 1024));
         md.append(row("Java heap: resident", s0, s1, "heap.resident", 1024));
+        md.append(row("free C-heap memory glibc held (released by `jcmd PID System.trim_native_heap`, after the rows below were read)", s0, s1,
+                "rss.trim", 1024));
         md.append(row("Java heap: used", s0, s1, "heap.used", 1024));
         List<String> nmtKeys = new ArrayList<>();
         for (Map<String, Double> s : s1) {
