@@ -945,7 +945,7 @@ public final class Breakdown {
         md.append(row("RssAnon (heap, metaspace, code, stacks, malloc)", s0, s1, "rss.RssAnon", 1024));
         md.append(row("RssFile (mapped jars, libjvm, CDS archive)", s0, s1, "rss.RssFile", 1024));
         md.append(row("Java heap: resident", s0, s1, "heap.resident", 1024));
-        md.append(row("free C-heap memory glibc held (released by `jcmd PID System.trim_native_heap`, after the rows below were read)", s0, s1,
+        md.append(row("free C-heap memory glibc held (released by `jcmd PID System.trim_native_heap`, run last)", s0, s1,
                 "rss.trim", 1024));
         md.append(row("Java heap: used", s0, s1, "heap.used", 1024));
         List<String> nmtKeys = new ArrayList<>();
