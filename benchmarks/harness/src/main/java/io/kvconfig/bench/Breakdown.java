@@ -197,7 +197,7 @@ public final class Breakdown {
             byRefs.put(1, new ArrayList<>());
             byApp.put(app, byRefs);
         }
-        List<String> csv = new ArrayList<>();
+        List<Map.Entry<String, Map<String, Double>>> rows = new ArrayList<>();
         int failed = 0;
         for (int round = 1 - warmup; round <= runs; round++) {
             for (String app : byApp.keySet()) {
@@ -213,14 +213,7 @@ public final class Breakdown {
                     System.out.printf(Locale.ROOT, "%-4s %-7s %d ref(s) round %d: ready %.0f ms, CPU %.0f ms, RSS %.0f MB, classes %.0f%n",
                             round <= 0 ? "warm" : "run", app, refs, round, m.get("ready"), m.get("cpu"), m.get("rss.VmRSS") / 1024,
                             m.get("classes.total"));
-                    if (csv.isEmpty()) {
-                        csv.add("app,refs,round,warmup," + String.join(",", m.keySet().stream().map(k -> '"' + k + '"').toList()));
-                    }
-                    // one header for all rows: a key another start lacks is written empty
-                    List<String> header = Arrays.asList(csv.get(0).split(",", -1)).subList(4, csv.get(0).split(",", -1).length);
-                    csv.add(app + "," + refs + "," + round + "," + (round <= 0) + "," + String.join(",", header.stream()
-                            .map(k -> m.get(k.substring(1, k.length() - 1)))
-                            .map(v -> v == null ? "" : String.format(Locale.ROOT, "%.1f", v)).toList()));
+                    rows.add(Map.entry(app + "," + refs + "," + round + "," + (round <= 0), m));
                     if (round > 0) {
                         byApp.get(app).get(refs).add(m);
                     }
@@ -237,6 +230,15 @@ public final class Breakdown {
         Path outCsv = Path.of(opts.getOrDefault("out-csv", b.work.resolve("breakdown.csv").toString()));
         Files.createDirectories(outMd.toAbsolutePath().getParent());
         Files.writeString(outMd, md);
+        // one header for every start: the union of their figures; a figure a start does not have is left empty
+        List<String> keys = new ArrayList<>();
+        rows.forEach(r -> r.getValue().keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add));
+        List<String> csv = new ArrayList<>();
+        csv.add("app,refs,round,warmup," + String.join(",", keys.stream().map(k -> '"' + k.replace("\"", "'") + '"').toList()));
+        for (var r : rows) {
+            csv.add(r.getKey() + "," + String.join(",", keys.stream().map(k -> r.getValue().get(k))
+                    .map(v -> v == null ? "" : String.format(Locale.ROOT, "%.1f", v)).toList()));
+        }
         Files.write(outCsv, csv);
         System.out.println();
         System.out.println(md);
@@ -363,6 +365,12 @@ public final class Breakdown {
                         m.merge("phaselib." + ph[2] + "|" + l.library(), 1.0, Double::sum);
                     }
                 }
+            }
+            Long bs = events.get("batchStart");
+            Long be = events.get("batchEnd");
+            if (bs != null && be != null) {
+                m.put("batch.wall", (double) (be - bs));
+                m.put("batch.cpu", cpuAt(cpuSamples, be) - cpuAt(cpuSamples, bs));
             }
             Long jvm = events.get("jvm");
             for (var e : events.entrySet()) {
@@ -838,6 +846,8 @@ public final class Breakdown {
         md.append("##### Totals at ready\n\n").append(head);
         md.append(row("time to ready, ms (instrumented)", s0, s1, "ready", 1));
         md.append(row("CPU at ready, ms (all threads)", s0, s1, "cpu", 1));
+        md.append(row("the extension's batch (startup line), wall ms", s0, s1, "batch.wall", 1));
+        md.append(row("the extension's batch, CPU ms (all threads)", s0, s1, "batch.cpu", 1));
         md.append(row("RSS (VmRSS), MB", s0, s1, "rss.VmRSS", 1024));
         md.append(row("classes loaded by ready", s0, s1, "classes.total", 1));
         md.append(row("threads alive at ready", s0, s1, "threads.total alive", 1));
