@@ -4,6 +4,10 @@
 #   ./benchmarks/run.sh            full run: N = 0,1,10,50,100 and 100 refs -> 10 secrets, parallelism 100
 #                                  and 1 side by side, 5 starts each, then the admin API load run
 #   ./benchmarks/run.sh --smoke    CI smoke: N = 0,1, one start each, 2 s load runs (proves it runs)
+#   ./benchmarks/run.sh --breakdown   where the first secret's cost goes (issue 14): 0 vs 1 reference, 3 starts
+#                                  each (--runs), classes by library, CPU by thread kind, wall time by phase, RSS
+#                                  by cause, for app-kv and (when built) the packaged service; writes breakdown.md
+#                                  + breakdown.csv to --out (no startup/load run; about 5 minutes on 2 cores)
 #
 # Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
 #          --refs 0,1,10,50,100  --parallelism 100,1  --sweep 16,32,64 (more parallelisms at the largest N)
@@ -11,6 +15,7 @@
 #          --credentials managed-identity,env-default,env-managed-identity|none (1-reference credential rows;
 #            env-X = identity endpoint from the process environment, so the SDK's own credential X runs)
 #          --no-install (project already installed)
+#          --jvm-opts "OPTS" (--breakdown only: extra JVM options for the app, e.g. to measure a lever)
 #          --no-startup  --no-load  --out DIR (default benchmarks/results, smoke: benchmarks/target/smoke)
 #
 # Everything runs on this machine, on loopback only: the dev vault, the apps, the service and wrk.
@@ -22,12 +27,14 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 ARGS="$*"
-SMOKE=false RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
+SMOKE=false BREAKDOWN=false RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
 CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=16,32,64 INSTALL=true STARTUP=true LOAD=true OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
-    --runs) RUNS="$2"; shift ;;
+    --breakdown) BREAKDOWN=true; STARTUP=false; LOAD=false ;;
+    --runs) RUNS="$2"; RUNS_SET=true; shift ;;
+    --jvm-opts) JVM_OPTS="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --latency-ms) LATENCY_MS="$2"; shift ;;
     --duration) DURATION="$2"; shift ;;
@@ -41,11 +48,12 @@ while [ $# -gt 0 ]; do
     --no-startup) STARTUP=false ;;
     --no-load) LOAD=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
 done
+if $BREAKDOWN && ! $RUNS_SET; then RUNS=3; fi
 if [ "$DURATION" -gt 10 ]; then echo "--duration is capped at 10 s per load run" >&2; DURATION=10; fi
 if [ -z "$OUT" ]; then
   if $SMOKE; then OUT="$BENCH/target/smoke"; else OUT="$BENCH/results"; fi
@@ -53,7 +61,8 @@ fi
 WORK="$BENCH/target/work"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
-rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
+# a breakdown run leaves the last full run's files alone
+$BREAKDOWN || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
 
 log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
@@ -116,6 +125,23 @@ KV_PROPS=(
   "-Dquarkus.kvconfig.tls.trust-store-password=$TRUST_STORE_PASSWORD"
   "-Dquarkus.kvconfig.challenge-resource-verification=false"
 )
+
+# ---------------------------------------------------------------- breakdown (issue 14 §1)
+if $BREAKDOWN; then
+  log "breakdown: 0 vs 1 reference, $RUNS start(s) each after $WARMUP warm-up round(s), every start instrumented"
+  STATUS=0
+  java -cp "$HARNESS_CP" io.kvconfig.bench.Breakdown \
+    --vault-env "$WORK/vault/vault.env" --work "$WORK/breakdown" --kv-jar "$KV_JAR" --service-jar "$SERVICE_JAR" \
+    --runs "$RUNS" --warmup "$WARMUP" --jvm-opts "$JVM_OPTS" \
+    --out-md "$OUT/breakdown.md" --out-csv "$OUT/breakdown.csv" || STATUS=1
+  {
+    echo
+    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+  } >>"$OUT/breakdown.md"
+  log "report: $OUT/breakdown.md"
+  exit "$STATUS"
+fi
 
 # ---------------------------------------------------------------- startup
 STATUS=0

@@ -21,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The dev vault as the benchmark's own process: fixed added latency, seeded secrets, and a small
  * loopback-only HTTP endpoint over the vault's request journal so the harness (and the load run)
- * can count Key Vault requests per app start or per PUT.
+ * can count Key Vault requests per app start or per PUT ({@code /stats}, {@code /reset}), and place each request
+ * on a start's timeline ({@code /journal}).
  *
  * <pre>
  * java -cp bench-harness.jar:lib/* io.kvconfig.bench.BenchVault --dir DIR [--latency-ms 20] [--secrets 100]
@@ -67,6 +68,9 @@ public final class BenchVault {
 
         HttpServer stats = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         stats.createContext("/stats", exchange -> reply(exchange, counts(vault)));
+        // the journal's lines with their times (epoch ms, taken when the vault handles a request, i.e. after the added
+        // latency, just before it answers): the breakdown places token, challenge and GET on the app's timeline
+        stats.createContext("/journal", exchange -> reply(exchange, journal(vault)));
         stats.createContext("/reset", exchange -> {
             vault.journal().reset();
             reply(exchange, "reset\n");
@@ -115,6 +119,16 @@ public final class BenchVault {
         line.append("connections=").append(vault.journal().connections()).append(' ');
         line.append("h2=").append(vault.journal().http2Requests()).append(' ');
         return line.append("total=").append(vault.journal().total()).append('\n').toString();
+    }
+
+    /** One line per request since the last reset, oldest first: "epochMillis operation method status" (never a value). */
+    static String journal(DevVault vault) {
+        StringBuilder out = new StringBuilder();
+        for (var e : vault.journal().entries()) {
+            out.append(e.epochMillis()).append(' ').append(e.operation()).append(' ').append(e.method()).append(' ')
+                    .append(e.status()).append('\n');
+        }
+        return out.toString();
     }
 
     private static void reply(HttpExchange exchange, String body) throws IOException {
