@@ -141,19 +141,25 @@ final class HttpsPort implements AutoCloseable {
         if (conn != null) {
             conn.inFlight.incrementAndGet();
         }
+        // the connection is idle again once the answer is handed over (its bytes are queued on the connection's event
+        // loop before any later close), or once the stream or connection went away
+        AtomicBoolean answered = new AtomicBoolean();
+        Runnable answer = () -> {
+            if (conn != null && answered.compareAndSet(false, true)) {
+                conn.lastActiveNanos = System.nanoTime();
+                conn.inFlight.decrementAndGet();
+            }
+        };
         AtomicBoolean finished = new AtomicBoolean();
         Runnable finish = () -> {
             if (finished.compareAndSet(false, true)) {
                 journal.requestFinished();
-                if (conn != null) {
-                    conn.lastActiveNanos = System.nanoTime();
-                    conn.inFlight.decrementAndGet();
-                }
+                answer.run();
             }
         };
         request.response().endHandler(v -> finish.run());
         request.response().closeHandler(v -> finish.run());
-        VertxExchange exchange = new VertxExchange(request);
+        VertxExchange exchange = new VertxExchange(request, answer);
         exchange.collectBody(Request.MAX_BODY_BYTES + 1, () -> {
             long nanos = latencyNanos.getAsLong();
             if (nanos > 0) {
@@ -187,7 +193,19 @@ final class HttpsPort implements AutoCloseable {
      * connection is closed under the TLS and HTTP/2 layers: no GOAWAY, no TLS close_notify. Returns how many it closed.
      */
     int closeIdleConnections(boolean goAway) {
-        return closeIdle(goAway, 0);
+        List<Future<?>> closing = new java.util.ArrayList<>();
+        closeIdle(goAway, 0, closing);
+        if (!Context.isOnVertxThread()) {
+            // return once they are closed, so that the caller's next request cannot reach a connection still open
+            for (Future<?> f : closing) {
+                try {
+                    await(f);
+                } catch (IOException e) {
+                    debug("close", e);
+                }
+            }
+        }
+        return closing.size();
     }
 
     /** Closes connections idle (no request in flight) for at least the timeout, checked on a timer; 0 turns it off. */
@@ -200,30 +218,30 @@ final class HttpsPort implements AutoCloseable {
         }
         if (idleTimeoutNanos > 0) {
             long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
-            idleTimer = vertx.setPeriodic(period, t -> closeIdle(idleGoAway, idleTimeoutNanos));
+            idleTimer = vertx.setPeriodic(period, t -> closeIdle(idleGoAway, idleTimeoutNanos, new java.util.ArrayList<>()));
         }
     }
 
-    private int closeIdle(boolean goAway, long idleForNanos) {
-        int closed = 0;
+    private void closeIdle(boolean goAway, long idleForNanos, List<Future<?>> closing) {
         long now = System.nanoTime();
         for (Map.Entry<HttpConnection, Live> e : live.entrySet()) {
             Live l = e.getValue();
             if (l.inFlight.get() == 0 && now - l.lastActiveNanos >= idleForNanos && live.remove(e.getKey(), l)) {
-                closed++;
                 journal.outcome("IdleConnectionClosed");
                 HttpConnection c = e.getKey();
                 if (goAway || !(c instanceof ConnectionBase base)) {
                     // HTTP/2: GOAWAY (no error), then the close; HTTP/1.1: a plain close
-                    c.close();
+                    closing.add(c.close());
                 } else {
                     // from the pipeline's first handler towards its head: past the HTTP/2 codec (which would send
                     // GOAWAY) and the SslHandler (close_notify), so the client just sees the TCP connection end
-                    base.channel().pipeline().firstContext().close();
+                    io.netty.channel.ChannelFuture f = base.channel().pipeline().firstContext().close();
+                    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+                    f.addListener(x -> done.tryComplete());
+                    closing.add(done.future());
                 }
             }
         }
-        return closed;
     }
 
     /** A server's worker pool: daemon threads that end when idle (30 s), so nothing keeps a host JVM alive or busy. */

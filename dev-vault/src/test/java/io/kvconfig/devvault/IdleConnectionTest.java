@@ -47,6 +47,19 @@ class IdleConnectionTest {
     }
 
     @Test
+    void anHttp11ClientRecoversToo() {
+        SecretClient http1 = Sdk.secretClient(vault);
+        assertThat(http1.getSecret("pooled").getValue()).isEqualTo("pooled-value");
+        assertThat(vault.journal().http1Requests()).isPositive();
+        // the HTTP/2 client's connection and the HTTP/1.1 one (plus the token endpoint's, which is not counted here)
+        assertThat(vault.faults().closeIdleConnections(false)).isEqualTo(2);
+        vault.journal().reset();
+        assertThat(http1.getSecret("pooled").getValue()).isEqualTo("pooled-value");
+        assertThat(vault.journal().connections()).isEqualTo(1);
+        assertThat(vault.journal().count("GetSecret")).isEqualTo(1);
+    }
+
+    @Test
     void idleTimeoutClosesConnectionsThatStayIdle() throws InterruptedException {
         vault.faults().idleConnectionTimeout(Duration.ofMillis(100), false);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
