@@ -9,7 +9,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Faults and latency on demand. Latency applies to every request on the HTTPS port; it is waited out on a timer, so
  * concurrent requests (e.g. a burst of HTTP/2 streams) each wait one latency, in parallel. Throttling, failures and
  * dropped connections apply to authenticated data-plane (secrets) requests that passed the firewall, so that the
- * 401 challenge round and ARM calls do not consume them. Order when several are armed: drop, fail, throttle.
+ * 401 challenge round and ARM calls do not consume them. Order when several are armed: drop, fail, throttle, rate
+ * limit, service limit. Closing idle connections works on the HTTPS port's connections instead (see
+ * {@link #closeIdleConnections(boolean)}).
  */
 public final class Faults {
     /** What to do with one request. */
