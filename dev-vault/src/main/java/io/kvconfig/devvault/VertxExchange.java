@@ -27,8 +27,12 @@ final class VertxExchange implements Exchange {
     private long received;
     private boolean complete;
 
-    VertxExchange(HttpServerRequest request) {
+    private final Runnable answered;
+
+    /** answered: run when the answer (or the drop) is handed to Vert.x. */
+    VertxExchange(HttpServerRequest request, Runnable answered) {
         this.request = request;
+        this.answered = answered;
         this.http2 = request.version() == HttpVersion.HTTP_2;
     }
 
@@ -106,6 +110,7 @@ final class VertxExchange implements Exchange {
     @Override
     public void send(int status, Map<String, String> headers, byte[] content) {
         HttpServerResponse response = request.response();
+        answered.run();
         if (response.closed()) {
             return;
         }
@@ -127,6 +132,7 @@ final class VertxExchange implements Exchange {
 
     @Override
     public void drop() {
+        answered.run();
         if (http2) {
             request.response().reset();
         } else {
