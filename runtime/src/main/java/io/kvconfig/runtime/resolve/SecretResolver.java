@@ -46,6 +46,9 @@ public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
+    static final String NO_VAULT_HINT = "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL"
+            + " (https://<vault-name>.vault.azure.net), or write a reference as a full secret URI"
+            + " (@kv:https://<vault-host>/secrets/<name>)";
 
     private final KeyVaultClients clients;
     private final KeyVaultSettings settings;
@@ -150,9 +153,8 @@ public final class SecretResolver {
             references.forEach((property, ref) -> {
                 String vault = ref.vaultUrlOr(defaultVault);
                 if (vault == null) {
-                    early.add(new ResolutionFailure(property, ref.name(), null, FailureKind.NO_VAULT_CONFIGURED,
-                            "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL (https://<vault-name>.vault.azure.net),"
-                                    + " or use the full secret URI @kv:https://<vault-host>/secrets/" + ref.name()));
+                    // one wording for every such reference: the report says it once for all of them
+                    early.add(new ResolutionFailure(property, ref.name(), null, FailureKind.NO_VAULT_CONFIGURED, NO_VAULT_HINT));
                     return;
                 }
                 Key key = new Key(vault, ref.name().toLowerCase(Locale.ROOT), ref.version());
@@ -225,13 +227,14 @@ public final class SecretResolver {
                 return retryFirewallBlocked(List.of(primer)).then(Mono.defer(() -> {
                     Outcome p = primer.outcome;
                     boolean vaultWide = !p.ok() && switch (p.kind()) {
-                        case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
+                        case AUTHENTICATION_FAILED, CHALLENGE_RESOURCE_MISMATCH, UNREACHABLE, TLS_UNTRUSTED, FIREWALL_BLOCKED, TIMED_OUT,
+                                THROTTLED -> true;
                         default -> false;
                     };
                     if (vaultWide) {
+                        // the same outcome, so the report states the vault's one reason once for all its references
                         for (Target t : rest) {
-                            t.outcome = Outcome.failed(p.kind(), "not requested: " + p.message()
-                                    + " (seen for secret '" + primer.name + "' in the same vault)");
+                            t.outcome = p;
                         }
                         return Mono.<Void> empty();
                     }
