@@ -18,11 +18,17 @@ public record Resolution(Map<String, String> values, List<ResolutionFailure> fai
     /**
      * @param references properties holding a reference
      * @param distinctSecrets distinct (vault, name, version) triples
+     * @param resolvedSecrets of those, the ones whose value was read (not an optional secret that was not found)
      * @param requestsSent secret GET attempts sent, retries included (the SDK's 401 challenge round trip and token
      *        requests are not counted)
      * @param elapsedMillis wall time of the batch
      */
-    public record Stats(int references, int distinctSecrets, int requestsSent, long elapsedMillis) {
+    public record Stats(int references, int distinctSecrets, int resolvedSecrets, int requestsSent, long elapsedMillis) {
+
+        /** Figures where every distinct secret resolved. */
+        public Stats(int references, int distinctSecrets, int requestsSent, long elapsedMillis) {
+            this(references, distinctSecrets, distinctSecrets, requestsSent, elapsedMillis);
+        }
     }
 
     public Resolution {

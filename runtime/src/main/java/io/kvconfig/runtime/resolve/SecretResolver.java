@@ -81,18 +81,31 @@ public final class SecretResolver {
             try {
                 refs.put(property, SecretReferenceParser.parse(raw));
             } catch (InvalidReferenceException e) {
-                invalid.add(new ResolutionFailure(property, null, null, FailureKind.INVALID_REFERENCE, e.getMessage()));
+                invalid.add(invalidReference(property, e));
             }
         });
-        Resolution r = resolve(refs);
+        return resolve(refs, invalid);
+    }
+
+    /** The failure of a reference that did not parse. */
+    public static ResolutionFailure invalidReference(String property, InvalidReferenceException e) {
+        return new ResolutionFailure(property, null, null, FailureKind.INVALID_REFERENCE, e.getMessage());
+    }
+
+    /**
+     * Resolves parsed references; {@code invalid} (references that did not parse, see {@link #invalidReference}) are
+     * reported first in the same report and counted among its references.
+     */
+    public Resolution resolve(Map<String, SecretReference> references, List<ResolutionFailure> invalid) {
+        Resolution r = resolve(references);
         if (invalid.isEmpty()) {
             return r;
         }
         List<ResolutionFailure> failures = new ArrayList<>(invalid);
         failures.addAll(r.failures());
         Resolution.Stats s = r.stats();
-        return new Resolution(r.values(), failures, r.skipped(),
-                new Resolution.Stats(s.references() + invalid.size(), s.distinctSecrets(), s.requestsSent(), s.elapsedMillis()));
+        return new Resolution(r.values(), failures, r.skipped(), new Resolution.Stats(s.references() + invalid.size(),
+                s.distinctSecrets(), s.resolvedSecrets(), s.requestsSent(), s.elapsedMillis()));
     }
 
     /** Resolves every reference (property name -> reference). Never throws for a failed reference: see {@link Resolution#orThrow()}. */
@@ -367,7 +380,9 @@ public final class SecretResolver {
                 }
             }
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), requests.get(), elapsed);
+            int resolvedSecrets = (int) targets.values().stream().filter(t -> t.outcome != null && t.outcome.ok()).count();
+            Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), resolvedSecrets, requests.get(),
+                    elapsed);
             // DEBUG only: each caller prints its own one summary line (the extension's startup line, the CLI's)
             for (ResolutionFailure s : skipped) {
                 LOG.debugf("Optional Key Vault reference in '%s': secret '%s' not found, property left unset", s.property(),
