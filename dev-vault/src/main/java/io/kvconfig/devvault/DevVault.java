@@ -38,6 +38,7 @@ public final class DevVault implements AutoCloseable {
     private final Journal journal = new Journal();
     private final Faults faults = new Faults();
     private final ArmAccess armAccess = new ArmAccess();
+    private final SecretAccess secretAccess = new SecretAccess();
     private final StateFile stateFile;
     private final SecretStore store;
     private final Firewall firewall;
@@ -55,7 +56,9 @@ public final class DevVault implements AutoCloseable {
         this.store = new SecretStore(lock, stateFile::save);
         this.firewall = new Firewall(lock, stateFile::save, NetworkRules.OPEN, b.ruleDelay);
         faults.latency(b.latency);
+        faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
         armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);
+        secretAccess.denyReads(b.denySecretReads).denyWrites(b.denySecretWrites).accessPolicies(b.accessPolicies);
     }
 
     public static Builder builder() {
@@ -255,6 +258,14 @@ public final class DevVault implements AutoCloseable {
     }
 
     /**
+     * The caller's permissions on the secrets (data plane): deny reads, writes or single secrets to get Key Vault's
+     * authorization 403 ({@code ForbiddenByRbac}, or {@code AccessDenied} on an access-policy vault).
+     */
+    public SecretAccess secretAccess() {
+        return secretAccess;
+    }
+
+    /**
      * Issues an access token as the token endpoint would, e.g. an already expired one for tests
      * (resource "https://vault.azure.net" for the data plane, "https://management.azure.com/" for ARM).
      */
@@ -310,10 +321,22 @@ public final class DevVault implements AutoCloseable {
         Tokens tokens = state.tokens();
         tokenEndpoint = TokenEndpoint.start(bind, settings.tokenPort, state.identityHeader(), tokens, journal);
         Router router = new Router(
-                new DataPlane(at, tokens, firewall, faults, journal, store, this::vaultUrl),
+                new DataPlane(at, tokens, firewall, faults, journal, store, secretAccess, this::vaultUrl),
                 new Arm(at, tokens, armAccess, journal, state.resource(), this::vaultUrl),
                 journal, at.publicIp());
         https = HttpsPort.start(bind.getHostAddress(), settings.httpsPort, state.tls().keyManagerFactory(),
                 settings.http2, settings.threads, faults::nextLatencyNanos, journal, router::handle);
+        HttpsPort port = https;
+        faults.attach(new Faults.Connections() {
+            @Override
+            public int closeIdle(boolean goAway) {
+                return port.closeIdleConnections(goAway);
+            }
+
+            @Override
+            public void idleTimeout(Duration timeout, boolean goAway) {
+                port.idleTimeout(timeout, goAway);
+            }
+        });
     }
 }

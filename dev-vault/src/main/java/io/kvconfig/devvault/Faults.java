@@ -25,7 +25,8 @@ public final class Faults {
     record Fail(int status) implements Action {
     }
 
-    record Throttle(int retryAfterSeconds) implements Action {
+    /** retryAfterSeconds null: the answer carries no Retry-After header (Key Vault sends such 429s too). */
+    record Throttle(Integer retryAfterSeconds, boolean serviceLimit) implements Action {
     }
 
     private static final Pass PASS = new Pass();
@@ -36,13 +37,56 @@ public final class Faults {
     private int failRemaining;
     private int failStatus = 503;
     private int throttleRemaining;
-    private int throttleRetryAfter = 1;
+    private Integer throttleRetryAfter = 1;
     private int rateLimit;
     private long rateWindowNanos;
-    private int rateRetryAfter = 1;
+    private Integer rateRetryAfter = 1;
     private final Deque<Long> recent = new ArrayDeque<>();
+    private Duration idleTimeout = Duration.ZERO;
+    private boolean idleGoAway;
+    private Connections connections;
+
+    /** The HTTPS port's open connections, attached at start. */
+    interface Connections {
+        int closeIdle(boolean goAway);
+
+        void idleTimeout(Duration timeout, boolean goAway);
+    }
 
     Faults() {
+    }
+
+    synchronized void attach(Connections c) {
+        this.connections = c;
+        c.idleTimeout(idleTimeout, idleGoAway);
+    }
+
+    /**
+     * Closes, now, every HTTPS connection that has no request in flight, as Azure's front ends drop idle connections
+     * without notice; a pooled client must open a new one for its next call. goAway true: an HTTP/2 connection gets a
+     * GOAWAY frame before the close (HTTP/1.1 ones are just closed); false: the TCP connection is closed with no
+     * GOAWAY and no TLS close_notify. Each closed connection is journaled as {@code IdleConnectionClosed}. Returns how
+     * many were closed (0 before start).
+     */
+    public synchronized int closeIdleConnections(boolean goAway) {
+        return connections == null ? 0 : connections.closeIdle(goAway);
+    }
+
+    /**
+     * From now on, closes every HTTPS connection that stays idle (no request in flight) for {@code timeout}, checked
+     * a few times per timeout; {@link Duration#ZERO} turns it off (default). goAway as in
+     * {@link #closeIdleConnections(boolean)}.
+     */
+    public synchronized Faults idleConnectionTimeout(Duration timeout, boolean goAway) {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative");
+        }
+        this.idleTimeout = timeout;
+        this.idleGoAway = goAway;
+        if (connections != null) {
+            connections.idleTimeout(timeout, goAway);
+        }
+        return this;
     }
 
     /** Fixed added latency for every request (zero to turn it off). */
@@ -67,11 +111,33 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * The next n data-plane requests get HTTP 429 without a {@code Retry-After} header, as Key Vault sometimes answers
+     * (body code {@code Throttled}, "... Reason: VaultRequestTypeLimitReached"): the client must back off on its own.
+     */
+    public synchronized Faults throttleNextWithoutRetryAfter(int n) {
+        this.throttleRemaining = requireNonNegative(n);
+        this.throttleRetryAfter = null;
+        return this;
+    }
+
     /** Data-plane requests above maxRequests within any sliding window get HTTP 429 (0 turns it off). */
     public synchronized Faults throttleAbove(int maxRequests, Duration window, int retryAfterSeconds) {
+        return rate(maxRequests, window, requireNonNegative(retryAfterSeconds));
+    }
+
+    /** As {@link #throttleAbove}, but the 429 answers carry no {@code Retry-After} header. */
+    public synchronized Faults throttleAboveWithoutRetryAfter(int maxRequests, Duration window) {
+        return rate(maxRequests, window, null);
+    }
+
+    private Faults rate(int maxRequests, Duration window, Integer retryAfter) {
+        if (window == null || window.isNegative() || (maxRequests > 0 && window.isZero())) {
+            throw new IllegalArgumentException("window must be positive");
+        }
         this.rateLimit = requireNonNegative(maxRequests);
         this.rateWindowNanos = window.toNanos();
-        this.rateRetryAfter = requireNonNegative(retryAfterSeconds);
+        this.rateRetryAfter = retryAfter;
         recent.clear();
         return this;
     }
@@ -102,6 +168,7 @@ public final class Faults {
         throttleRemaining = 0;
         rateLimit = 0;
         recent.clear();
+        idleConnectionTimeout(Duration.ZERO, false);
         minLatencyNanos = 0;
         maxLatencyNanos = 0;
         return this;
@@ -125,7 +192,7 @@ public final class Faults {
         }
         if (throttleRemaining > 0) {
             throttleRemaining--;
-            return new Throttle(throttleRetryAfter);
+            return new Throttle(throttleRetryAfter, false);
         }
         if (rateLimit > 0) {
             long now = System.nanoTime();
@@ -133,7 +200,7 @@ public final class Faults {
                 recent.removeFirst();
             }
             if (recent.size() >= rateLimit) {
-                return new Throttle(rateRetryAfter);
+                return new Throttle(rateRetryAfter, false);
             }
             recent.addLast(now);
         }

@@ -92,6 +92,13 @@ final class SecretStore {
         }
     }
 
+    /** For the Java API: an invalid name is the caller's mistake, an IllegalArgumentException naming it. */
+    static void checkNameArgument(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid secret name: " + name);
+        }
+    }
+
     static long now() {
         return Instant.now().getEpochSecond();
     }

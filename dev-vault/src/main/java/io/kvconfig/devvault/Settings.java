@@ -20,6 +20,7 @@ abstract class Settings<B extends Settings<B>> {
     Duration ruleDelay = Duration.ZERO;
     Duration latency = Duration.ZERO;
     Duration tokenLifetime = Duration.ofHours(1);
+    Duration idleConnectionTimeout = Duration.ZERO;
     String tenantId;
     String subscriptionId;
     String resourceGroup = "kvconfig-dev";
@@ -31,6 +32,9 @@ abstract class Settings<B extends Settings<B>> {
     boolean http2 = true;
     boolean armDenyReads;
     boolean armDenyWrites;
+    boolean denySecretReads;
+    boolean denySecretWrites;
+    boolean accessPolicies;
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
 
@@ -104,6 +108,15 @@ abstract class Settings<B extends Settings<B>> {
         return self();
     }
 
+    /**
+     * Closes HTTPS connections idle (no request in flight) this long, without notice (no GOAWAY), as Azure's front
+     * ends do; default 0 = never. See {@link Faults#idleConnectionTimeout(Duration, boolean)}.
+     */
+    public B idleConnectionTimeout(Duration timeout) {
+        this.idleConnectionTimeout = requireNonNegative(timeout);
+        return self();
+    }
+
     /** Lifetime of issued access tokens (default 1 hour). */
     public B tokenLifetime(Duration lifetime) {
         this.tokenLifetime = requireNonNegative(lifetime);
@@ -156,6 +169,27 @@ abstract class Settings<B extends Settings<B>> {
     /** Initially refuse ARM writes (PUT/PATCH) of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
     public B armDenyWrites(boolean deny) {
         this.armDenyWrites = deny;
+        return self();
+    }
+
+    /** Initially refuse secret reads (403 ForbiddenByRbac / AccessDenied); see {@link SecretAccess}. */
+    public B denySecretReads(boolean deny) {
+        this.denySecretReads = deny;
+        return self();
+    }
+
+    /** Initially refuse secret writes (403 ForbiddenByRbac / AccessDenied); see {@link SecretAccess}. */
+    public B denySecretWrites(boolean deny) {
+        this.denySecretWrites = deny;
+        return self();
+    }
+
+    /**
+     * true: the vault uses access policies, so an authorization 403 carries innererror AccessDenied; false (default):
+     * Azure RBAC, innererror ForbiddenByRbac. See {@link SecretAccess#accessPolicies(boolean)}.
+     */
+    public B accessPolicies(boolean accessPolicies) {
+        this.accessPolicies = accessPolicies;
         return self();
     }
 
