@@ -291,9 +291,12 @@ final class DataPlane {
         }
     }
 
+    /** As Key Vault writes it: api-version, $skiptoken, and maxresults only when the request had it. */
     private static String nextLink(String url, Request r, String lastKey, int max) {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
-        return url + "?api-version=" + r.param("api-version") + "&$skiptoken=" + token + "&maxresults=" + max;
+        String m = r.param("maxresults");
+        return url + "?api-version=" + r.param("api-version") + "&$skiptoken=" + token
+                + (m == null || m.isEmpty() ? "" : "&maxresults=" + max);
     }
 
     /** Ids and links use the host the client called (it may reach the vault under another name than localhost). */

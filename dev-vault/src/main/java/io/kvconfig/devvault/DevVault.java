@@ -54,7 +54,8 @@ public final class DevVault implements AutoCloseable {
         this.settings = b;
         this.stateFile = new StateFile(b.stateFile, lock);
         this.store = new SecretStore(lock, stateFile::save);
-        this.firewall = new Firewall(lock, stateFile::save, NetworkRules.OPEN, b.ruleDelay);
+        this.firewall = new Firewall(lock, stateFile::save,
+                b.noNetworkAcls ? NetworkRules.NEVER_SET : NetworkRules.OPEN, b.ruleDelay);
         faults.latency(b.latency);
         faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
         armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);

@@ -261,13 +261,16 @@ final class SecretStore {
         }
     }
 
-    /** Versions sorted by id (the service's order), after the given id, at most max+1. */
+    /**
+     * Versions sorted by id (the service's order), after the given id, at most max+1. A name with no active secret
+     * has none: Key Vault answers 200 with an empty list, not 404.
+     */
     List<Version> listVersions(String name, String afterId, int max) {
         checkName(name);
         synchronized (lock) {
             Secret s = active.get(key(name));
             if (s == null) {
-                throw ServiceError.secretNotFound(name);
+                return List.of();
             }
             List<Version> sorted = new ArrayList<>(s.versions);
             sorted.sort(Comparator.comparing(v -> v.id));

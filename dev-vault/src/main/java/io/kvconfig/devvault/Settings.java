@@ -35,6 +35,7 @@ abstract class Settings<B extends Settings<B>> {
     boolean denySecretReads;
     boolean denySecretWrites;
     boolean accessPolicies;
+    boolean noNetworkAcls;
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
 
@@ -157,6 +158,16 @@ abstract class Settings<B extends Settings<B>> {
     /** Initial firewall default action, "Allow" (default) or "Deny". */
     public B defaultAction(String action) {
         this.defaultAction = NetworkRules.normalizeAction(action);
+        return self();
+    }
+
+    /**
+     * true: a vault never given network rules, whose ARM resource has no {@code properties.networkAcls} at all (as a
+     * vault created without them); default false: {@code networkAcls} with default action Allow and no rules. Applies
+     * to a new state only (a state file keeps its rules); {@link #defaultAction} gives the vault rules.
+     */
+    public B noNetworkAcls(boolean none) {
+        this.noNetworkAcls = none;
         return self();
     }
 
