@@ -77,9 +77,14 @@ class WireFidelityTest {
 
     @Test
     void everyAnswerCarriesTheServiceHeadersAndEchoesTheClientRequestId() {
-        Response<KeyVaultSecret> sdk = client.getSecretWithResponse("wire-1", null, Context.NONE);
-        // the SDK's RequestIdPolicy sends a fresh UUID on every call: the answer names it
-        assertThat(sdk.getHeaders().getValue("x-ms-client-request-id")).matches("[0-9a-f-]{36}");
+        // a client with azure-core's RequestIdPolicy sends a fresh id on every call: the answer names it
+        com.azure.core.http.HttpClient http = Sdk.httpClient(vault);
+        SecretClient withIds = Sdk.builder(vault, Sdk.appServiceCredential(vault, http), http, 0)
+                .addPolicy(new com.azure.core.http.policy.RequestIdPolicy()).buildClient();
+        Response<KeyVaultSecret> sdk = withIds.getSecretWithResponse("wire-1", null, Context.NONE);
+        String sent = sdk.getRequest().getHeaders().getValue("x-ms-client-request-id");
+        assertThat(sent).matches("[0-9a-f-]{36}");
+        assertThat(sdk.getHeaders().getValue("x-ms-client-request-id")).isEqualTo(sent);
 
         String token = raw.vaultToken();
         List<HttpResponse<String>> answers = List.of(
