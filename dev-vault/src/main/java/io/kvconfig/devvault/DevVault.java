@@ -56,6 +56,7 @@ public final class DevVault implements AutoCloseable {
         this.store = new SecretStore(lock, stateFile::save);
         this.firewall = new Firewall(lock, stateFile::save,
                 b.noNetworkAcls ? NetworkRules.NEVER_SET : NetworkRules.OPEN, b.ruleDelay);
+        store.delays(b.deletionDelay, b.recoveryDelay);
         faults.latency(b.latency);
         faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
         armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);
@@ -229,6 +230,18 @@ public final class DevVault implements AutoCloseable {
         } catch (ServiceError e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+    }
+
+    /**
+     * Changes how long soft deletes and recoveries run from now on (see {@link Builder#deletionDelay} and
+     * {@link Builder#recoveryDelay}); zero makes them immediate.
+     */
+    public DevVault softDeleteDelays(Duration deletion, Duration recovery) {
+        if (deletion == null || recovery == null || deletion.isNegative() || recovery.isNegative()) {
+            throw new IllegalArgumentException("delays must not be negative");
+        }
+        store.delays(deletion, recovery);
+        return this;
     }
 
     /** The latest value of an active (not deleted) secret. */

@@ -53,6 +53,8 @@ final class SecretStore {
         final List<Version> versions = new ArrayList<>();
         long deletedDate;
         long scheduledPurgeDate;
+        /** While a deletion or recovery runs (System.nanoTime() deadline), 0 when none does. Not persisted. */
+        long busyUntilNanos;
 
         Secret(String name) {
             this.name = name;
@@ -80,10 +82,54 @@ final class SecretStore {
     private final Runnable onChange;
     private final TreeMap<String, Secret> active = new TreeMap<>();
     private final TreeMap<String, Secret> deleted = new TreeMap<>();
+    private volatile Duration deletionDelay = Duration.ZERO;
+    private volatile Duration recoveryDelay = Duration.ZERO;
 
     SecretStore(Object lock, Runnable onChange) {
         this.lock = lock;
         this.onChange = onChange;
+    }
+
+    /**
+     * Soft delete and recovery take this long, as on Key Vault where both run asynchronously: after a delete the
+     * deleted secret is not found (and a purge or set is 409 ObjectIsBeingDeleted) until the deletion is done; after
+     * a recover the secret is not found (and a set is 409 ObjectIsBeingRecovered) until the recovery is done.
+     */
+    void delays(Duration deletion, Duration recovery) {
+        this.deletionDelay = deletion;
+        this.recoveryDelay = recovery;
+    }
+
+    /** Whether a deletion or recovery of this secret is still running (and clears the mark once it is done). */
+    private static boolean busy(Secret s) {
+        if (s.busyUntilNanos == 0) {
+            return false;
+        }
+        if (System.nanoTime() - s.busyUntilNanos < 0) {
+            return true;
+        }
+        s.busyUntilNanos = 0;
+        return false;
+    }
+
+    private static long until(Duration delay) {
+        return delay.isZero() ? 0 : (System.nanoTime() + delay.toNanos()) | 1;
+    }
+
+    /** The active secret, unless it is still being recovered (then Key Vault does not show it yet). */
+    private Secret activeSecret(String name) {
+        Secret s = active.get(key(name));
+        return s == null || busy(s) ? null : s;
+    }
+
+    /** The deleted secret, unless its deletion is still running (then Key Vault does not show it yet). */
+    private Secret deletedSecret(String name) {
+        Secret s = deleted.get(key(name));
+        return s == null || busy(s) ? null : s;
+    }
+
+    private static ServiceError beingDeleted(String message) {
+        return new ServiceError(409, "Conflict", message, "ObjectIsBeingDeleted");
     }
 
     static void checkName(String name) {
@@ -110,6 +156,16 @@ final class SecretStore {
         }
         synchronized (lock) {
             String key = key(name);
+            Secret recovering = active.get(key);
+            if (recovering != null && busy(recovering)) {
+                throw new ServiceError(409, "Conflict", "Secret " + name + " is currently being recovered and cannot"
+                        + " be re-created; retry later.", "ObjectIsBeingRecovered");
+            }
+            Secret gone = deleted.get(key);
+            if (gone != null && busy(gone)) {
+                throw beingDeleted("Secret " + name + " is currently being deleted and cannot be re-created; retry"
+                        + " later.");
+            }
             if (deleted.containsKey(key)) {
                 throw new ServiceError(409, "Conflict", "Secret " + name
                         + " is currently in a deleted but recoverable state, and its name cannot be reused; in this"
@@ -147,7 +203,7 @@ final class SecretStore {
 
     Optional<String> value(String name) {
         synchronized (lock) {
-            Secret s = active.get(key(name));
+            Secret s = activeSecret(name);
             return s == null ? Optional.empty() : Optional.of(s.latest().value);
         }
     }
@@ -200,10 +256,11 @@ final class SecretStore {
     Secret delete(String name) {
         checkName(name);
         synchronized (lock) {
-            Secret s = active.remove(key(name));
-            if (s == null) {
+            if (activeSecret(name) == null) {
                 throw ServiceError.secretNotFound(name);
             }
+            Secret s = active.remove(key(name));
+            s.busyUntilNanos = until(deletionDelay);
             s.deletedDate = now();
             s.scheduledPurgeDate = s.deletedDate + Duration.ofDays(RECOVERABLE_DAYS).toSeconds();
             deleted.put(key(name), s);
@@ -215,7 +272,7 @@ final class SecretStore {
     Secret getDeleted(String name) {
         checkName(name);
         synchronized (lock) {
-            Secret s = deleted.get(key(name));
+            Secret s = deletedSecret(name);
             if (s == null) {
                 throw ServiceError.deletedNotFound(name);
             }
@@ -226,10 +283,15 @@ final class SecretStore {
     Secret recover(String name) {
         checkName(name);
         synchronized (lock) {
+            Secret gone = deleted.get(key(name));
+            if (gone != null && busy(gone)) {
+                throw beingDeleted("Secret is currently being deleted.");
+            }
             Secret s = deleted.remove(key(name));
             if (s == null) {
                 throw ServiceError.deletedNotFound(name);
             }
+            s.busyUntilNanos = until(recoveryDelay);
             s.deletedDate = 0;
             s.scheduledPurgeDate = 0;
             active.put(key(name), s);
@@ -241,6 +303,11 @@ final class SecretStore {
     void purge(String name) {
         checkName(name);
         synchronized (lock) {
+            Secret gone = deleted.get(key(name));
+            if (gone != null && busy(gone)) {
+                // Key Vault's own words while a soft delete still runs (the JS SDK's tests retry exactly this)
+                throw beingDeleted("Secret is currently being deleted.");
+            }
             if (deleted.remove(key(name)) == null) {
                 throw ServiceError.deletedNotFound(name);
             }
@@ -268,7 +335,7 @@ final class SecretStore {
     List<Version> listVersions(String name, String afterId, int max) {
         checkName(name);
         synchronized (lock) {
-            Secret s = active.get(key(name));
+            Secret s = activeSecret(name);
             if (s == null) {
                 return List.of();
             }
@@ -290,7 +357,7 @@ final class SecretStore {
     List<String> names() {
         synchronized (lock) {
             List<String> names = new ArrayList<>();
-            active.values().forEach(s -> names.add(s.name));
+            active.values().stream().filter(s -> !busy(s)).forEach(s -> names.add(s.name));
             return names;
         }
     }
@@ -300,7 +367,7 @@ final class SecretStore {
     }
 
     private Version find(String name, String version) {
-        Secret s = active.get(key(name));
+        Secret s = activeSecret(name);
         if (s == null) {
             throw ServiceError.secretNotFound(name);
         }
@@ -318,6 +385,9 @@ final class SecretStore {
         Map<String, Secret> tail = afterKey == null ? map : map.tailMap(afterKey, false);
         List<Secret> out = new ArrayList<>();
         for (Secret s : tail.values()) {
+            if (busy(s)) {
+                continue;
+            }
             out.add(s);
             if (out.size() > max) {
                 break;

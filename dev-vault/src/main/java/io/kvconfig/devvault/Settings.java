@@ -21,6 +21,11 @@ abstract class Settings<B extends Settings<B>> {
     Duration latency = Duration.ZERO;
     Duration tokenLifetime = Duration.ofHours(1);
     Duration idleConnectionTimeout = Duration.ZERO;
+    /** Key Vault's soft delete and recovery run asynchronously (seconds there); a few hundred ms here by default. */
+    static final Duration DEFAULT_DELETION_DELAY = Duration.ofMillis(300);
+    static final Duration DEFAULT_RECOVERY_DELAY = Duration.ofMillis(300);
+    Duration deletionDelay = DEFAULT_DELETION_DELAY;
+    Duration recoveryDelay = DEFAULT_RECOVERY_DELAY;
     String tenantId;
     String subscriptionId;
     String resourceGroup = "kvconfig-dev";
@@ -115,6 +120,24 @@ abstract class Settings<B extends Settings<B>> {
      */
     public B idleConnectionTimeout(Duration timeout) {
         this.idleConnectionTimeout = requireNonNegative(timeout);
+        return self();
+    }
+
+    /**
+     * How long a soft delete runs (default 300 ms; Key Vault takes seconds): until it is done the deleted secret is
+     * not found and a purge, set or recover of the name is {@code 409 ObjectIsBeingDeleted}. Zero: at once.
+     */
+    public B deletionDelay(Duration delay) {
+        this.deletionDelay = requireNonNegative(delay);
+        return self();
+    }
+
+    /**
+     * How long a recovery runs (default 300 ms; Key Vault about 2 s): until it is done the secret is not found and a
+     * set of the name is {@code 409 ObjectIsBeingRecovered}. Zero: at once.
+     */
+    public B recoveryDelay(Duration delay) {
+        this.recoveryDelay = requireNonNegative(delay);
         return self();
     }
 
