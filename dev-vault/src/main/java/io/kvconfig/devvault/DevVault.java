@@ -59,6 +59,9 @@ public final class DevVault implements AutoCloseable {
         store.delays(b.deletionDelay, b.recoveryDelay);
         faults.latency(b.latency);
         faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
+        if (b.serviceLimit > 0) {
+            faults.enforceServiceLimits(b.serviceLimit, b.serviceLimitWindow);
+        }
         armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);
         secretAccess.denyReads(b.denySecretReads).denyWrites(b.denySecretWrites).accessPolicies(b.accessPolicies);
     }

@@ -31,6 +31,10 @@ public final class Faults {
 
     private static final Pass PASS = new Pass();
 
+    /** Key Vault's published limit: secrets transactions per vault (and region) in {@link #SERVICE_LIMIT_WINDOW}. */
+    public static final int SERVICE_LIMIT_TRANSACTIONS = 4_000;
+    public static final Duration SERVICE_LIMIT_WINDOW = Duration.ofSeconds(10);
+
     private volatile long minLatencyNanos;
     private volatile long maxLatencyNanos;
     private int dropRemaining;
@@ -42,6 +46,9 @@ public final class Faults {
     private long rateWindowNanos;
     private Integer rateRetryAfter = 1;
     private final Deque<Long> recent = new ArrayDeque<>();
+    private int serviceLimit;
+    private long serviceWindowNanos;
+    private final Deque<Long> served = new ArrayDeque<>();
     private Duration idleTimeout = Duration.ZERO;
     private boolean idleGoAway;
     private Connections connections;
@@ -161,7 +168,45 @@ public final class Faults {
         return this;
     }
 
-    /** Turns every fault and the latency off. */
+    /**
+     * Enforces Key Vault's service limit: {@value #SERVICE_LIMIT_TRANSACTIONS} secrets transactions per 10 s per
+     * vault, one budget shared by every client, as the real service does; a request beyond it gets {@code 429} with
+     * body code {@code Throttled} and a {@code Retry-After} of the seconds until the window has room again. Each such
+     * answer is journaled as {@code Throttled} and {@code ServiceLimitReached}. Off by default: tests and benchmarks
+     * may go beyond one real vault's budget; a fleet simulation turns it on. Not cleared by {@link #clear()}.
+     */
+    public Faults enforceServiceLimits() {
+        return enforceServiceLimits(SERVICE_LIMIT_TRANSACTIONS, SERVICE_LIMIT_WINDOW);
+    }
+
+    /** As {@link #enforceServiceLimits()} with another budget (e.g. a small one in a test): transactions per window. */
+    public synchronized Faults enforceServiceLimits(int transactions, Duration window) {
+        if (transactions < 1 || window == null || window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("the service limit needs a positive number of transactions and window");
+        }
+        this.serviceLimit = transactions;
+        this.serviceWindowNanos = window.toNanos();
+        served.clear();
+        return this;
+    }
+
+    /** Stops enforcing the service limit. */
+    public synchronized Faults stopEnforcingServiceLimits() {
+        serviceLimit = 0;
+        served.clear();
+        return this;
+    }
+
+    /** The enforced budget (transactions per {@link #serviceLimitWindow()}), 0 when the limit is off. */
+    public synchronized int serviceLimit() {
+        return serviceLimit;
+    }
+
+    public synchronized Duration serviceLimitWindow() {
+        return Duration.ofNanos(serviceWindowNanos);
+    }
+
+    /** Turns every fault and the latency off (the service limit mode stays as it is). */
     public synchronized Faults clear() {
         dropRemaining = 0;
         failRemaining = 0;
@@ -203,6 +248,18 @@ public final class Faults {
                 return new Throttle(rateRetryAfter, false);
             }
             recent.addLast(now);
+        }
+        if (serviceLimit > 0) {
+            long now = System.nanoTime();
+            while (!served.isEmpty() && now - served.peekFirst() >= serviceWindowNanos) {
+                served.removeFirst();
+            }
+            if (served.size() >= serviceLimit) {
+                long waitNanos = served.peekFirst() + serviceWindowNanos - now;
+                int seconds = (int) Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+                return new Throttle(seconds, true);
+            }
+            served.addLast(now);
         }
         return PASS;
     }

@@ -41,6 +41,8 @@ abstract class Settings<B extends Settings<B>> {
     boolean denySecretWrites;
     boolean accessPolicies;
     boolean noNetworkAcls;
+    int serviceLimit;
+    Duration serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
 
@@ -191,6 +193,26 @@ abstract class Settings<B extends Settings<B>> {
      */
     public B noNetworkAcls(boolean none) {
         this.noNetworkAcls = none;
+        return self();
+    }
+
+    /**
+     * true: enforce Key Vault's service limit from the start (4,000 secrets transactions per 10 s, shared by all
+     * clients; 429 Throttled + Retry-After beyond it); default false. See {@link Faults#enforceServiceLimits()}.
+     */
+    public B serviceLimits(boolean enforce) {
+        this.serviceLimit = enforce ? Faults.SERVICE_LIMIT_TRANSACTIONS : 0;
+        this.serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
+        return self();
+    }
+
+    /** Enforce a service limit of this many secrets transactions per window from the start (e.g. a small one). */
+    public B serviceLimits(int transactions, Duration window) {
+        if (transactions < 1 || window == null || window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("the service limit needs a positive number of transactions and window");
+        }
+        this.serviceLimit = transactions;
+        this.serviceLimitWindow = window;
         return self();
     }
 
