@@ -92,9 +92,15 @@ public final class DevVault implements AutoCloseable {
                 firewall.defaultAction(settings.defaultAction);
             }
             for (String[] seed : settings.seeds) {
-                // only when absent: a value changed since (or a deletion) survives restarts
-                if (!store.exists(seed[0])) {
-                    store.set(seed[0], seed[1], null, null, null);
+                // a changed seed becomes a new version; an unchanged one leaves what the app set (or deleted) since
+                switch (store.applySeed(seed[0], seed[1])) {
+                    case NEW_VERSION -> LOG.log(System.Logger.Level.INFO, "Dev vault: the seed of secret '" + seed[0]
+                            + "' changed since it was last applied: set as a new version (earlier versions kept)");
+                    case DELETED_KEPT -> LOG.log(System.Logger.Level.INFO, "Dev vault: the seed of secret '" + seed[0]
+                            + "' changed, but the secret is deleted in the dev vault: left deleted (recover or purge"
+                            + " it to apply the seed)");
+                    default -> {
+                    }
                 }
             }
             writeTrustMaterial();

@@ -82,6 +82,8 @@ final class SecretStore {
     private final Runnable onChange;
     private final TreeMap<String, Secret> active = new TreeMap<>();
     private final TreeMap<String, Secret> deleted = new TreeMap<>();
+    /** Per name (lower case): a fingerprint of the seed value last applied, so a changed seed can be told apart. */
+    private final TreeMap<String, String> seeded = new TreeMap<>();
     private volatile Duration deletionDelay = Duration.ZERO;
     private volatile Duration recoveryDelay = Duration.ZERO;
 
@@ -315,6 +317,70 @@ final class SecretStore {
         }
     }
 
+    /** What applying a seed did. */
+    enum Seeded {
+        /** the name was free: the secret was created */
+        CREATED,
+        /** the seed is the one applied before (or the secret already holds it): nothing changed */
+        UNCHANGED,
+        /** the seed changed since it was last applied: it is now the secret's latest version */
+        NEW_VERSION,
+        /** the seed changed, but the secret is deleted: left deleted */
+        DELETED_KEPT
+    }
+
+    /**
+     * Applies a start-up seed. A free name gets the secret. A seed that is the same as the one applied before changes
+     * nothing, so a value the application set since survives restarts; a seed that changed becomes a new version
+     * (unless the secret already holds it). A deleted secret stays deleted. A state saved before seeds were
+     * remembered has no fingerprint: a seed equal to one of the secret's versions counts as given before.
+     */
+    Seeded applySeed(String name, String value) {
+        String fingerprint = fingerprint(name, value);
+        synchronized (lock) {
+            String key = key(name);
+            Secret act = active.get(key);
+            Secret del = deleted.get(key);
+            if (act == null && del == null) {
+                set(name, value, null, null, null);
+                seeded.put(key, fingerprint);
+                onChange.run();
+                return Seeded.CREATED;
+            }
+            String before = seeded.get(key);
+            Secret existing = act != null ? act : del;
+            boolean known = fingerprint.equals(before)
+                    || (before == null && existing.versions.stream().anyMatch(v -> v.value.equals(value)));
+            if (known || (act != null && act.latest().value.equals(value))) {
+                if (!fingerprint.equals(before)) {
+                    seeded.put(key, fingerprint);
+                    onChange.run();
+                }
+                return Seeded.UNCHANGED;
+            }
+            if (act == null) {
+                return Seeded.DELETED_KEPT;
+            }
+            set(name, value, null, null, null);
+            seeded.put(key, fingerprint);
+            onChange.run();
+            return Seeded.NEW_VERSION;
+        }
+    }
+
+    /** SHA-256 of name and value: tells a changed seed apart without keeping a second copy of the value. */
+    private static String fingerprint(String name, String value) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(key(name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Secrets after the given key (exclusive), at most max+1 so the caller knows whether more follow. */
     List<Secret> listActive(String afterKey, int max) {
         synchronized (lock) {
@@ -402,6 +468,8 @@ final class SecretStore {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.set("secrets", secretsJson(active));
         node.set("deletedSecrets", secretsJson(deleted));
+        ObjectNode seeds = node.putObject("seeds");
+        seeded.forEach(seeds::put);
         return node;
     }
 
@@ -411,6 +479,8 @@ final class SecretStore {
             deleted.clear();
             readSecrets(node.path("secrets"), active);
             readSecrets(node.path("deletedSecrets"), deleted);
+            seeded.clear();
+            node.path("seeds").fields().forEachRemaining(e -> seeded.put(e.getKey(), e.getValue().asText()));
         }
     }
 

@@ -267,7 +267,11 @@ abstract class Settings<B extends Settings<B>> {
         return self();
     }
 
-    /** A secret to set at start unless the (persisted) vault already has it, active or deleted. */
+    /**
+     * A secret to set at start. With a state file: set when the vault does not have the name; when the seed changed
+     * since it was last applied, set as a new version (logged, never the value); an unchanged seed leaves the secret
+     * as it is, so a value set or a deletion made since survives restarts. A deleted secret stays deleted.
+     */
     public B secret(String name, String value) {
         if (!SecretStore.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid secret name: " + name);
