@@ -23,6 +23,15 @@ final class Arm {
             "2023-07-01", "2023-08-01-preview", "2024-04-01-preview", "2024-11-01", "2024-12-01-preview",
             "2025-05-01");
     private static final Pattern ANY_API_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}(-preview)?");
+    private static final Pattern SAFE_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
+    private static final java.time.format.DateTimeFormatter ROUTING_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+    private static final List<String> LOCATIONS = List.of("australiaeast", "brazilsouth", "canadacentral",
+            "centralindia", "centralus", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+            "japaneast", "koreacentral", "northeurope", "norwayeast", "southafricanorth", "southcentralus",
+            "southeastasia", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus",
+            "westus2", "westus3");
+    private final Budget budget = new Budget();
 
     private final Coordinates coordinates;
     private final Tokens tokens;
@@ -44,6 +53,7 @@ final class Arm {
     void handle(Request r) throws IOException {
         List<String> s = r.segments;
         r.operation = "ArmUnknown";
+        headers(r);
         authenticate(r);
         String apiVersion = r.param("api-version");
         if (apiVersion == null || apiVersion.isEmpty()) {
@@ -84,6 +94,12 @@ final class Arm {
         if (s.size() < 4 || !s.get(2).equalsIgnoreCase("resourceGroups")) {
             throw new ServiceError(404, "NotFound", "The requested resource was not found.");
         }
+        boolean vaultRoute = s.size() == 8 && s.get(4).equalsIgnoreCase("providers") && isKeyVaultVaults(s, 5);
+        if (vaultRoute) {
+            // ARM authorizes on the scope asked for before it looks anything up: no rights gives 403 even for a
+            // resource group or vault that does not exist
+            authorize(r);
+        }
         if (!s.get(3).equalsIgnoreCase(coordinates.resourceGroup())) {
             throw new ServiceError(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
         }
@@ -103,20 +119,8 @@ final class Arm {
             r.sendJson(200, list());
             return;
         }
-        if (s.size() != 8 || !s.get(4).equalsIgnoreCase("providers") || !isKeyVaultVaults(s, 5)) {
+        if (!vaultRoute) {
             throw new ServiceError(404, "NotFound", "The requested resource was not found.");
-        }
-        r.operation = switch (r.method) {
-            case "GET" -> "VaultGet";
-            case "PUT" -> "VaultPut";
-            case "PATCH" -> "VaultPatch";
-            default -> "VaultMethodNotAllowed";
-        };
-        // ARM authorizes before the resource provider sees the request: no rights gives 403 even for a wrong name
-        String denied = access.deniedAction(r.method);
-        if (denied != null) {
-            journal.outcome("AuthorizationFailed");
-            throw ArmAccess.authorizationFailed(tokens.objectId(), denied, r.path);
         }
         vaultApiVersion(apiVersion);
         if (!s.get(7).equalsIgnoreCase(coordinates.vaultName())) {
@@ -132,6 +136,58 @@ final class Arm {
             }
             default -> throw new ServiceError(405, "MethodNotAllowed",
                     "The dev vault supports GET, PUT and PATCH of its vault resource, not " + r.method + ".");
+        }
+    }
+
+    /** Names the vault operation and refuses it (403 AuthorizationFailed) when the caller lacks the role. */
+    private void authorize(Request r) {
+        r.operation = switch (r.method) {
+            case "GET" -> "VaultGet";
+            case "PUT" -> "VaultPut";
+            case "PATCH" -> "VaultPatch";
+            default -> "VaultMethodNotAllowed";
+        };
+        String denied = access.deniedAction(r.method);
+        if (denied != null) {
+            journal.outcome("AuthorizationFailed");
+            throw ArmAccess.authorizationFailed(tokens.objectId(), denied, r.path);
+        }
+    }
+
+    /**
+     * The headers every ARM answer carries: the correlation id (the client's, else a new one), the routing id and the
+     * subscription's remaining read or write budget for the hour.
+     */
+    private void headers(Request r) {
+        String correlation = r.header("x-ms-correlation-request-id");
+        if (correlation == null || !SAFE_ID.matcher(correlation).matches()) {
+            correlation = java.util.UUID.randomUUID().toString();
+        }
+        r.answerHeaders.put("x-ms-correlation-request-id", correlation);
+        r.answerHeaders.put("x-ms-request-id", correlation);
+        r.answerHeaders.put("x-ms-routing-request-id", coordinates.location().toUpperCase(java.util.Locale.ROOT) + ":"
+                + ROUTING_TIME.format(java.time.Instant.now()) + ":" + correlation);
+        boolean write = !r.method.equals("GET") && !r.method.equals("HEAD");
+        r.answerHeaders.put(write ? "x-ms-ratelimit-remaining-subscription-writes"
+                : "x-ms-ratelimit-remaining-subscription-reads", Integer.toString(budget.take(write)));
+    }
+
+    /** ARM's hourly per-subscription budget as its headers show it (nothing is refused when it runs out). */
+    static final class Budget {
+        static final int READS = 12_000;
+        static final int WRITES = 1_200;
+        private long hour = -1;
+        private int reads;
+        private int writes;
+
+        synchronized int take(boolean write) {
+            long now = System.currentTimeMillis() / 3_600_000L;
+            if (now != hour) {
+                hour = now;
+                reads = 0;
+                writes = 0;
+            }
+            return write ? Math.max(0, WRITES - ++writes) : Math.max(0, READS - ++reads);
         }
     }
 
@@ -162,7 +218,7 @@ final class Arm {
     }
 
     /** A read-only route: names the operation, then refuses other methods and unknown api-versions. */
-    private static void read(Request r, String operation, String apiVersion, boolean vaultApi) {
+    private void read(Request r, String operation, String apiVersion, boolean vaultApi) {
         r.operation = operation;
         if (!r.method.equals("GET")) {
             throw new ServiceError(405, "MethodNotAllowed", "The requested resource does not support http method '"
@@ -181,12 +237,23 @@ final class Arm {
         }
     }
 
-    private static void vaultApiVersion(String v) {
-        if (!VAULT_API_VERSIONS.contains(v)) {
-            throw new ServiceError(400, "InvalidApiVersionParameter", "The api-version '" + v
-                    + "' is invalid. The supported versions are '" + String.join(",", new java.util.TreeSet<>(
-                            VAULT_API_VERSIONS).descendingSet()) + "'.");
+    /**
+     * A malformed api-version is ARM's InvalidApiVersionParameter; a well-formed one the resource provider does not
+     * serve is NoRegisteredProviderFound, as ARM answers it.
+     */
+    private void vaultApiVersion(String v) {
+        if (VAULT_API_VERSIONS.contains(v)) {
+            return;
         }
+        if (!ANY_API_VERSION.matcher(v).matches()) {
+            throw new ServiceError(400, "InvalidApiVersionParameter", "The api-version '" + v + "' is invalid. The"
+                    + " supported versions are '" + String.join(",", new java.util.TreeSet<>(VAULT_API_VERSIONS)
+                            .descendingSet()) + "'.");
+        }
+        throw new ServiceError(400, "NoRegisteredProviderFound", "No registered resource provider found for location '"
+                + coordinates.location() + "' and API version '" + v + "' for type 'vaults'. The supported"
+                + " api-versions are '" + String.join(", ", new java.util.TreeSet<>(VAULT_API_VERSIONS)) + "'. The"
+                + " supported locations are '" + String.join(", ", LOCATIONS) + "'.");
     }
 
     private ObjectNode subscription() {

@@ -31,16 +31,18 @@ final class DataPlane {
     private final Faults faults;
     private final Journal journal;
     private final SecretStore store;
+    private final SecretAccess access;
     private final Supplier<String> vaultUrl;
 
     DataPlane(Coordinates coordinates, Tokens tokens, Firewall firewall, Faults faults, Journal journal,
-            SecretStore store, Supplier<String> vaultUrl) {
+            SecretStore store, SecretAccess access, Supplier<String> vaultUrl) {
         this.coordinates = coordinates;
         this.tokens = tokens;
         this.firewall = firewall;
         this.faults = faults;
         this.journal = journal;
         this.store = store;
+        this.access = access;
         this.vaultUrl = vaultUrl;
     }
 
@@ -105,6 +107,7 @@ final class DataPlane {
             throw ServiceError.badParameter("The request URI contains an invalid version: " + version);
         }
         checkFirewall(r);
+        checkAccess(op, r.segments.size() >= 2 ? r.segments.get(1) : null);
         applyFaults(r);
         String base = baseUrl(r);
         switch (op) {
@@ -168,6 +171,15 @@ final class DataPlane {
         }
     }
 
+    /** Authorization (RBAC or access policies) after the firewall, as Key Vault checks them. */
+    private void checkAccess(String op, String secretName) {
+        SecretAccess.Need denied = access.denied(op, secretName);
+        if (denied != null) {
+            journal.outcome(access.usesAccessPolicies() ? "AccessDenied" : "ForbiddenByRbac");
+            throw access.forbidden(denied, secretName, coordinates, tokens);
+        }
+    }
+
     private void applyFaults(Request r) {
         Faults.Action action = faults.next();
         if (action instanceof Faults.Drop) {
@@ -182,9 +194,15 @@ final class DataPlane {
         }
         if (action instanceof Faults.Throttle t) {
             journal.outcome("Throttled");
+            if (t.retryAfterSeconds() == null) {
+                journal.outcome("ThrottledWithoutRetryAfter");
+            }
+            if (t.serviceLimit()) {
+                journal.outcome("ServiceLimitReached");
+            }
             throw new ServiceError(429, "Throttled", "Request was not processed because too many requests were"
-                    + " received. Reason: VaultRequestTypeLimitReached", null,
-                    Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
+                    + " received. Reason: VaultRequestTypeLimitReached", null, t.retryAfterSeconds() == null
+                            ? Map.of() : Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
         }
     }
 
@@ -273,9 +291,12 @@ final class DataPlane {
         }
     }
 
+    /** As Key Vault writes it: api-version, $skiptoken, and maxresults only when the request had it. */
     private static String nextLink(String url, Request r, String lastKey, int max) {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
-        return url + "?api-version=" + r.param("api-version") + "&$skiptoken=" + token + "&maxresults=" + max;
+        String m = r.param("maxresults");
+        return url + "?api-version=" + r.param("api-version") + "&$skiptoken=" + token
+                + (m == null || m.isEmpty() ? "" : "&maxresults=" + max);
     }
 
     /** Ids and links use the host the client called (it may reach the vault under another name than localhost). */

@@ -38,6 +38,7 @@ public final class DevVault implements AutoCloseable {
     private final Journal journal = new Journal();
     private final Faults faults = new Faults();
     private final ArmAccess armAccess = new ArmAccess();
+    private final SecretAccess secretAccess = new SecretAccess();
     private final StateFile stateFile;
     private final SecretStore store;
     private final Firewall firewall;
@@ -53,9 +54,16 @@ public final class DevVault implements AutoCloseable {
         this.settings = b;
         this.stateFile = new StateFile(b.stateFile, lock);
         this.store = new SecretStore(lock, stateFile::save);
-        this.firewall = new Firewall(lock, stateFile::save, NetworkRules.OPEN, b.ruleDelay);
+        this.firewall = new Firewall(lock, stateFile::save,
+                b.noNetworkAcls ? NetworkRules.NEVER_SET : NetworkRules.OPEN, b.ruleDelay);
+        store.delays(b.deletionDelay, b.recoveryDelay);
         faults.latency(b.latency);
+        faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
+        if (b.serviceLimit > 0) {
+            faults.enforceServiceLimits(b.serviceLimit, b.serviceLimitWindow);
+        }
         armAccess.denyReads(b.armDenyReads).denyWrites(b.armDenyWrites);
+        secretAccess.denyReads(b.denySecretReads).denyWrites(b.denySecretWrites).accessPolicies(b.accessPolicies);
     }
 
     public static Builder builder() {
@@ -84,9 +92,15 @@ public final class DevVault implements AutoCloseable {
                 firewall.defaultAction(settings.defaultAction);
             }
             for (String[] seed : settings.seeds) {
-                // only when absent: a value changed since (or a deletion) survives restarts
-                if (!store.exists(seed[0])) {
-                    store.set(seed[0], seed[1], null, null, null);
+                // a changed seed becomes a new version; an unchanged one leaves what the app set (or deleted) since
+                switch (store.applySeed(seed[0], seed[1])) {
+                    case NEW_VERSION -> LOG.log(System.Logger.Level.INFO, "Dev vault: the seed of secret '" + seed[0]
+                            + "' changed since it was last applied: set as a new version (earlier versions kept)");
+                    case DELETED_KEPT -> LOG.log(System.Logger.Level.INFO, "Dev vault: the seed of secret '" + seed[0]
+                            + "' changed, but the secret is deleted in the dev vault: left deleted (recover or purge"
+                            + " it to apply the seed)");
+                    default -> {
+                    }
                 }
             }
             writeTrustMaterial();
@@ -227,6 +241,18 @@ public final class DevVault implements AutoCloseable {
         }
     }
 
+    /**
+     * Changes how long soft deletes and recoveries run from now on (see {@link Builder#deletionDelay} and
+     * {@link Builder#recoveryDelay}); zero makes them immediate.
+     */
+    public DevVault softDeleteDelays(Duration deletion, Duration recovery) {
+        if (deletion == null || recovery == null || deletion.isNegative() || recovery.isNegative()) {
+            throw new IllegalArgumentException("delays must not be negative");
+        }
+        store.delays(deletion, recovery);
+        return this;
+    }
+
     /** The latest value of an active (not deleted) secret. */
     public Optional<String> secretValue(String name) {
         return store.value(name);
@@ -252,6 +278,14 @@ public final class DevVault implements AutoCloseable {
     /** The caller's permissions on the vault's ARM resource: deny reads or writes to test missing roles. */
     public ArmAccess arm() {
         return armAccess;
+    }
+
+    /**
+     * The caller's permissions on the secrets (data plane): deny reads, writes or single secrets to get Key Vault's
+     * authorization 403 ({@code ForbiddenByRbac}, or {@code AccessDenied} on an access-policy vault).
+     */
+    public SecretAccess secretAccess() {
+        return secretAccess;
     }
 
     /**
@@ -310,10 +344,22 @@ public final class DevVault implements AutoCloseable {
         Tokens tokens = state.tokens();
         tokenEndpoint = TokenEndpoint.start(bind, settings.tokenPort, state.identityHeader(), tokens, journal);
         Router router = new Router(
-                new DataPlane(at, tokens, firewall, faults, journal, store, this::vaultUrl),
+                new DataPlane(at, tokens, firewall, faults, journal, store, secretAccess, this::vaultUrl),
                 new Arm(at, tokens, armAccess, journal, state.resource(), this::vaultUrl),
                 journal, at.publicIp());
         https = HttpsPort.start(bind.getHostAddress(), settings.httpsPort, state.tls().keyManagerFactory(),
                 settings.http2, settings.threads, faults::nextLatencyNanos, journal, router::handle);
+        HttpsPort port = https;
+        faults.attach(new Faults.Connections() {
+            @Override
+            public int closeIdle(boolean goAway) {
+                return port.closeIdleConnections(goAway);
+            }
+
+            @Override
+            public void idleTimeout(Duration timeout, boolean goAway) {
+                port.idleTimeout(timeout, goAway);
+            }
+        });
     }
 }

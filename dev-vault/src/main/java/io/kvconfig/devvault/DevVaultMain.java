@@ -60,14 +60,10 @@ public final class DevVaultMain {
             if (arg.equals("--help") || arg.equals("-h")) {
                 return null;
             }
-            if (arg.equals("--arm-deny-writes") || arg.equals("--arm-deny-reads")) {
+            java.util.function.BiConsumer<DevVault.Builder, Boolean> sw = SWITCHES.get(arg);
+            if (sw != null) {
                 // switches: bare, or =true / =false
-                boolean on = value == null || parseSwitch(arg, value);
-                if (arg.equals("--arm-deny-writes")) {
-                    b.armDenyWrites(on);
-                } else {
-                    b.armDenyReads(on);
-                }
+                sw.accept(b, value == null || parseSwitch(arg, value));
                 continue;
             }
             if (value == null) {
@@ -88,6 +84,10 @@ public final class DevVaultMain {
                     case "--rule-delay-ms" -> b.ruleDelay(Duration.ofMillis(Long.parseLong(value)));
                     case "--identity-header" -> b.identityHeader(value);
                     case "--default-action" -> b.defaultAction(value);
+                    case "--service-limit" -> b.serviceLimits(Integer.parseInt(value), Faults.SERVICE_LIMIT_WINDOW);
+                    case "--delete-delay-ms" -> b.deletionDelay(Duration.ofMillis(Long.parseLong(value)));
+                    case "--recover-delay-ms" -> b.recoveryDelay(Duration.ofMillis(Long.parseLong(value)));
+                    case "--idle-timeout-ms" -> b.idleConnectionTimeout(Duration.ofMillis(Long.parseLong(value)));
                     case "--subscription-id" -> b.subscriptionId(value);
                     case "--resource-group" -> b.resourceGroup(value);
                     case "--vault-name" -> b.vaultName(value);
@@ -108,6 +108,17 @@ public final class DevVaultMain {
         }
         return b;
     }
+
+    /** Flags that take no value (or =true / =false). */
+    private static final java.util.Map<String, java.util.function.BiConsumer<DevVault.Builder, Boolean>> SWITCHES =
+            java.util.Map.of(
+                    "--arm-deny-writes", DevVault.Builder::armDenyWrites,
+                    "--arm-deny-reads", DevVault.Builder::armDenyReads,
+                    "--deny-secret-reads", DevVault.Builder::denySecretReads,
+                    "--deny-secret-writes", DevVault.Builder::denySecretWrites,
+                    "--access-policies", DevVault.Builder::accessPolicies,
+                    "--no-network-acls", DevVault.Builder::noNetworkAcls,
+                    "--service-limits", (b, on) -> b.serviceLimits(on));
 
     private static boolean parseSwitch(String arg, String value) {
         return switch (value.toLowerCase(java.util.Locale.ROOT)) {
@@ -140,6 +151,19 @@ public final class DevVaultMain {
             out.println("  ARM access:              " + (v.arm().deniesReads() ? "reads" : "")
                     + (v.arm().deniesReads() && v.arm().deniesWrites() ? " and " : "")
                     + (v.arm().deniesWrites() ? "writes" : "") + " of the vault refused (403 AuthorizationFailed)");
+        }
+        SecretAccess sa = v.secretAccess();
+        if (sa.deniesReads() || sa.deniesWrites()) {
+            out.println("  Secret access:           " + (sa.deniesReads() ? "reads" : "")
+                    + (sa.deniesReads() && sa.deniesWrites() ? " and " : "") + (sa.deniesWrites() ? "writes" : "")
+                    + " refused (403 " + (sa.usesAccessPolicies() ? "AccessDenied" : "ForbiddenByRbac") + ")");
+        }
+        if (v.faults().serviceLimit() > 0) {
+            out.println("  Service limit:           " + v.faults().serviceLimit() + " secrets transactions per "
+                    + v.faults().serviceLimitWindow().toSeconds() + " s (429 Throttled beyond it)");
+        }
+        if (!v.firewall().hasNetworkAcls()) {
+            out.println("  Network rules:           none (the vault resource has no networkAcls)");
         }
         out.println();
         out.println("# Environment for a client (bash: copy these lines):");
@@ -180,6 +204,15 @@ public final class DevVaultMain {
                   --subscription-id S, --resource-group G, --vault-name V   the emulated ARM resource
                   --secret NAME=VALUE   set a secret at start unless the state file has it (repeatable)
                   --arm-deny-writes     ARM PUT/PATCH of the vault answer 403 AuthorizationFailed (no write role)
-                  --arm-deny-reads      ARM GET of the vault answers 403 AuthorizationFailed (no read role)""");
+                  --arm-deny-reads      ARM GET of the vault answers 403 AuthorizationFailed (no read role)
+                  --deny-secret-reads   secret reads answer 403 ForbiddenByRbac (AccessDenied with --access-policies)
+                  --deny-secret-writes  secret writes answer 403 ForbiddenByRbac (AccessDenied with --access-policies)
+                  --access-policies     an access-policy vault: authorization 403s carry AccessDenied
+                  --no-network-acls     a vault never given network rules: no properties.networkAcls in ARM
+                  --service-limits      enforce Key Vault's limit: 4000 secrets transactions per 10 s (429 beyond)
+                  --service-limit N     the same with N transactions per 10 s
+                  --delete-delay-ms N   how long a soft delete runs (default 300)
+                  --recover-delay-ms N  how long a recovery runs (default 300)
+                  --idle-timeout-ms N   close HTTPS connections idle N ms, without notice (default 0 = never)""");
     }
 }

@@ -81,6 +81,9 @@ public final class Firewall {
     public Firewall removeIpRule(String addressOrCidr) {
         String rule = IpRange.parse(addressOrCidr).toString();
         synchronized (lock) {
+            if (!hasNetworkAcls()) {
+                return this;
+            }
             List<String> rules = new ArrayList<>(desired.ipRules());
             rules.remove(rule);
             return applyNow(desired.withIpRules(rules));
@@ -88,7 +91,30 @@ public final class Firewall {
     }
 
     public Firewall clearIpRules() {
-        return applyNow(desired.withIpRules(List.of()));
+        synchronized (lock) {
+            return hasNetworkAcls() ? applyNow(desired.withIpRules(List.of())) : this;
+        }
+    }
+
+    /**
+     * Whether the vault has network rules at all: false for a vault never given any (its ARM resource then has no
+     * {@code properties.networkAcls}) or after a PUT without them ({@code "networkAcls": null}).
+     */
+    public boolean hasNetworkAcls() {
+        synchronized (lock) {
+            return desired.acls() == NetworkRules.Acls.PRESENT;
+        }
+    }
+
+    /**
+     * Makes the vault one never given network rules: ARM shows no {@code properties.networkAcls}, every address is
+     * admitted ({@code publicNetworkAccess} still applies). Setting a default action or an IP rule gives it rules
+     * again.
+     */
+    public Firewall removeNetworkAcls() {
+        synchronized (lock) {
+            return applyNow(NetworkRules.NEVER_SET.withPublicNetworkAccess(desired.publicNetworkAccess()));
+        }
     }
 
     /** Delay before an ARM rule change reaches the data plane. */

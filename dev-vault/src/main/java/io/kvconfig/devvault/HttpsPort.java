@@ -2,8 +2,11 @@ package io.kvconfig.devvault;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RejectedExecutionHandler;
@@ -25,11 +28,13 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * The HTTPS port on Vert.x: TLS with ALPN {@code h2} and {@code http/1.1}, as Azure Key Vault serves it, so that a
@@ -49,7 +54,18 @@ final class HttpsPort implements AutoCloseable {
     private final LongSupplier latencyNanos;
     private final Journal journal;
     private final Consumer<Exchange> handler;
+    /** Open connections, with their requests in flight and last activity: to find and close idle ones. */
+    private final Map<HttpConnection, Live> live = new ConcurrentHashMap<>();
+    private volatile long idleTimeoutNanos;
+    private volatile boolean idleGoAway;
+    private long idleTimer = -1;
     private HttpServer server;
+
+    /** One open connection: requests in flight and when the last one ended (or the connection opened). */
+    private static final class Live {
+        final AtomicInteger inFlight = new AtomicInteger();
+        volatile long lastActiveNanos = System.nanoTime();
+    }
 
     private HttpsPort(int threads, LongSupplier latencyNanos, Journal journal, Consumer<Exchange> handler) {
         this.latencyNanos = latencyNanos;
@@ -102,6 +118,8 @@ final class HttpsPort implements AutoCloseable {
         server = vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     journal.connection();
+                    live.put(connection, new Live());
+                    connection.closeHandler(v -> live.remove(connection));
                     // a client closing or resetting mid-request is not the dev vault's problem: no error log
                     connection.exceptionHandler(e -> debug("connection", e));
                 })
@@ -119,10 +137,18 @@ final class HttpsPort implements AutoCloseable {
     private void onRequest(HttpServerRequest request) {
         // in flight from arrival (latency included) until the answer is sent or the stream/connection goes away
         journal.requestStarted();
+        Live conn = live.get(request.connection());
+        if (conn != null) {
+            conn.inFlight.incrementAndGet();
+        }
         AtomicBoolean finished = new AtomicBoolean();
         Runnable finish = () -> {
             if (finished.compareAndSet(false, true)) {
                 journal.requestFinished();
+                if (conn != null) {
+                    conn.lastActiveNanos = System.nanoTime();
+                    conn.inFlight.decrementAndGet();
+                }
             }
         };
         request.response().endHandler(v -> finish.run());
@@ -153,6 +179,51 @@ final class HttpsPort implements AutoCloseable {
             request.response().setStatusCode(503).putHeader("Content-Type", "application/json; charset=utf-8")
                     .putHeader("Retry-After", "1").end(Buffer.buffer(BUSY));
         }
+    }
+
+    /**
+     * Closes every open connection that has no request in flight, as Azure's front ends drop idle connections without
+     * notice. goAway: HTTP/2 connections get a GOAWAY frame first (HTTP/1.1 ones are simply closed); otherwise the TCP
+     * connection is closed under the TLS and HTTP/2 layers: no GOAWAY, no TLS close_notify. Returns how many it closed.
+     */
+    int closeIdleConnections(boolean goAway) {
+        return closeIdle(goAway, 0);
+    }
+
+    /** Closes connections idle (no request in flight) for at least the timeout, checked on a timer; 0 turns it off. */
+    synchronized void idleTimeout(Duration timeout, boolean goAway) {
+        idleTimeoutNanos = timeout.toNanos();
+        idleGoAway = goAway;
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+        if (idleTimeoutNanos > 0) {
+            long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
+            idleTimer = vertx.setPeriodic(period, t -> closeIdle(idleGoAway, idleTimeoutNanos));
+        }
+    }
+
+    private int closeIdle(boolean goAway, long idleForNanos) {
+        int closed = 0;
+        long now = System.nanoTime();
+        for (Map.Entry<HttpConnection, Live> e : live.entrySet()) {
+            Live l = e.getValue();
+            if (l.inFlight.get() == 0 && now - l.lastActiveNanos >= idleForNanos && live.remove(e.getKey(), l)) {
+                closed++;
+                journal.outcome("IdleConnectionClosed");
+                HttpConnection c = e.getKey();
+                if (goAway || !(c instanceof ConnectionBase base)) {
+                    // HTTP/2: GOAWAY (no error), then the close; HTTP/1.1: a plain close
+                    c.close();
+                } else {
+                    // from the pipeline's first handler towards its head: past the HTTP/2 codec (which would send
+                    // GOAWAY) and the SslHandler (close_notify), so the client just sees the TCP connection end
+                    base.channel().pipeline().firstContext().close();
+                }
+            }
+        }
+        return closed;
     }
 
     /** A server's worker pool: daemon threads that end when idle (30 s), so nothing keeps a host JVM alive or busy. */

@@ -50,10 +50,13 @@ record IpRange(long base, int prefix) {
         return (base & mask(p)) == (other.base & mask(p));
     }
 
-    /** The forbidden (private/reserved) range this overlaps, or null. */
-    IpRange forbiddenOverlap() {
+    /**
+     * The forbidden (private/reserved) range this lies inside, or null. Azure checks containment, not overlap: a range
+     * that merely spans a private one (0.0.0.0/0, 8.0.0.0/4) is accepted.
+     */
+    IpRange forbiddenContaining() {
         for (IpRange f : FORBIDDEN) {
-            if (overlaps(f)) {
+            if (prefix >= f.prefix && overlaps(f)) {
                 return f;
             }
         }

@@ -7,9 +7,23 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The vault's network configuration: properties.networkAcls and properties.publicNetworkAccess in ARM. */
+/**
+ * The vault's network configuration: properties.networkAcls and properties.publicNetworkAccess in ARM. {@code acls}
+ * says how ARM shows networkAcls: a vault never given network rules has none at all ({@link Acls#ABSENT}), a PUT
+ * without them leaves {@code "networkAcls": null} ({@link Acls#NULL}); either way nothing is filtered.
+ */
 record NetworkRules(String defaultAction, String bypass, List<String> ipRules, JsonNode virtualNetworkRules,
-        String publicNetworkAccess) {
+        String publicNetworkAccess, Acls acls) {
+
+    /** How ARM shows properties.networkAcls. */
+    enum Acls {
+        PRESENT, ABSENT, NULL
+    }
+
+    NetworkRules(String defaultAction, String bypass, List<String> ipRules, JsonNode virtualNetworkRules,
+            String publicNetworkAccess) {
+        this(defaultAction, bypass, ipRules, virtualNetworkRules, publicNetworkAccess, Acls.PRESENT);
+    }
 
     enum Decision {
         ALLOW, FORBIDDEN_BY_FIREWALL, FORBIDDEN_BY_CONNECTION
@@ -18,7 +32,18 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
     static final NetworkRules OPEN = new NetworkRules("Allow", "AzureServices", List.of(),
             JsonNodeFactory.instance.arrayNode(), "Enabled");
 
+    /** A vault never given network rules: no networkAcls in ARM, every address admitted. */
+    static final NetworkRules NEVER_SET = OPEN.withAcls(Acls.ABSENT);
+
     NetworkRules {
+        acls = acls == null ? Acls.PRESENT : acls;
+        if (acls != Acls.PRESENT) {
+            // no rule set: nothing to enforce but publicNetworkAccess
+            defaultAction = "Allow";
+            bypass = "AzureServices";
+            ipRules = List.of();
+            virtualNetworkRules = null;
+        }
         ipRules = List.copyOf(ipRules);
         virtualNetworkRules = virtualNetworkRules == null ? JsonNodeFactory.instance.arrayNode()
                 : virtualNetworkRules.deepCopy();
@@ -48,7 +73,11 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
     }
 
     NetworkRules withPublicNetworkAccess(String access) {
-        return new NetworkRules(defaultAction, bypass, ipRules, virtualNetworkRules, normalizeAccess(access));
+        return new NetworkRules(defaultAction, bypass, ipRules, virtualNetworkRules, normalizeAccess(access), acls);
+    }
+
+    NetworkRules withAcls(Acls shown) {
+        return new NetworkRules(defaultAction, bypass, ipRules, virtualNetworkRules, publicNetworkAccess, shown);
     }
 
     ObjectNode networkAclsJson() {
@@ -64,6 +93,9 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
     ObjectNode toJson() {
         ObjectNode node = networkAclsJson();
         node.put("publicNetworkAccess", publicNetworkAccess);
+        if (acls != Acls.PRESENT) {
+            node.put("acls", acls.name());
+        }
         return node;
     }
 
@@ -76,7 +108,8 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
             ips.add(r.path("value").asText());
         }
         return new NetworkRules(node.path("defaultAction").asText("Allow"), node.path("bypass").asText("AzureServices"),
-                ips, node.path("virtualNetworkRules"), node.path("publicNetworkAccess").asText("Enabled"));
+                ips, node.path("virtualNetworkRules"), node.path("publicNetworkAccess").asText("Enabled"),
+                node.hasNonNull("acls") ? Acls.valueOf(node.get("acls").asText()) : Acls.PRESENT);
     }
 
     /** "Allow"/"Deny" in any case; anything else is refused. */
@@ -106,7 +139,7 @@ record NetworkRules(String defaultAction, String bypass, List<String> ipRules, J
     /** Validates and normalizes one IP rule the way Key Vault stores it (single address -> /32). */
     static String normalizeIpRule(String rule) {
         IpRange range = IpRange.parse(rule);
-        IpRange forbidden = range.forbiddenOverlap();
+        IpRange forbidden = range.forbiddenContaining();
         if (forbidden != null) {
             throw new IllegalArgumentException(rule + " belongs to forbidden range " + forbidden.first() + "\u2013"
                     + forbidden.last() + " (private IP addresses)");

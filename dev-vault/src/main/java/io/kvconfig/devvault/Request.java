@@ -3,6 +3,9 @@ package io.kvconfig.devvault;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,6 +23,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class Request {
     static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final java.util.regex.Pattern CLIENT_REQUEST_ID = java.util.regex.Pattern.compile(
+            "[0-9A-Za-z._:-]{1,128}");
 
     /** Thrown to end the exchange without an answer (fault injection), see {@link Exchange#drop()}. */
     static final class DropConnection extends RuntimeException {
@@ -142,8 +147,8 @@ final class Request {
         this.status = status;
         journal();
         Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        standardHeaders(h);
         h.putAll(answerHeaders);
-        h.put("x-ms-request-id", requestId);
         exchange.send(status, h, new byte[0]);
     }
 
@@ -164,12 +169,29 @@ final class Request {
         journal();
         // case-insensitive, later ones win: as Headers.set did
         Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        standardHeaders(h);
         h.put("Content-Type", contentType);
-        h.put("Cache-Control", "no-cache");
-        h.put("x-ms-request-id", requestId);
         h.putAll(answerHeaders);
         h.putAll(headers);
         exchange.send(status, h, "HEAD".equals(method) ? new byte[0] : body);
+    }
+
+    /**
+     * What every Key Vault and ARM answer carries: no caching, HSTS, nosniff, the date, a request id, and the client's
+     * {@code x-ms-client-request-id} echoed (only a plain id: anything else is not repeated back).
+     */
+    private void standardHeaders(Map<String, String> h) {
+        h.put("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        h.put("Cache-Control", "no-cache");
+        h.put("Pragma", "no-cache");
+        h.put("Expires", "-1");
+        h.put("Strict-Transport-Security", "max-age=31536000;includeSubDomains");
+        h.put("X-Content-Type-Options", "nosniff");
+        h.put("x-ms-request-id", requestId);
+        String clientRequestId = header("x-ms-client-request-id");
+        if (clientRequestId != null && CLIENT_REQUEST_ID.matcher(clientRequestId).matches()) {
+            h.put("x-ms-client-request-id", clientRequestId);
+        }
     }
 
     private static ServiceError tooLarge() {

@@ -58,6 +58,10 @@ final class Router {
                 if (e.status == 400 || e.status == 405 || e.status == 413) {
                     journal.outcome("BadRequest");
                 }
+                if (e.status == 409 && e.innerCode != null) {
+                    // ObjectIsBeingDeleted, ObjectIsBeingRecovered, ObjectIsDeletedButRecoverable
+                    journal.outcome(e.innerCode);
+                }
                 r.sendError(e);
             }
         } catch (Request.DropConnection e) {

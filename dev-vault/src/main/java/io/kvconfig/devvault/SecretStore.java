@@ -53,6 +53,8 @@ final class SecretStore {
         final List<Version> versions = new ArrayList<>();
         long deletedDate;
         long scheduledPurgeDate;
+        /** While a deletion or recovery runs (System.nanoTime() deadline), 0 when none does. Not persisted. */
+        long busyUntilNanos;
 
         Secret(String name) {
             this.name = name;
@@ -80,15 +82,68 @@ final class SecretStore {
     private final Runnable onChange;
     private final TreeMap<String, Secret> active = new TreeMap<>();
     private final TreeMap<String, Secret> deleted = new TreeMap<>();
+    /** Per name (lower case): a fingerprint of the seed value last applied, so a changed seed can be told apart. */
+    private final TreeMap<String, String> seeded = new TreeMap<>();
+    private volatile Duration deletionDelay = Duration.ZERO;
+    private volatile Duration recoveryDelay = Duration.ZERO;
 
     SecretStore(Object lock, Runnable onChange) {
         this.lock = lock;
         this.onChange = onChange;
     }
 
+    /**
+     * Soft delete and recovery take this long, as on Key Vault where both run asynchronously: after a delete the
+     * deleted secret is not found (and a purge or set is 409 ObjectIsBeingDeleted) until the deletion is done; after
+     * a recover the secret is not found (and a set is 409 ObjectIsBeingRecovered) until the recovery is done.
+     */
+    void delays(Duration deletion, Duration recovery) {
+        this.deletionDelay = deletion;
+        this.recoveryDelay = recovery;
+    }
+
+    /** Whether a deletion or recovery of this secret is still running (and clears the mark once it is done). */
+    private static boolean busy(Secret s) {
+        if (s.busyUntilNanos == 0) {
+            return false;
+        }
+        if (System.nanoTime() - s.busyUntilNanos < 0) {
+            return true;
+        }
+        s.busyUntilNanos = 0;
+        return false;
+    }
+
+    private static long until(Duration delay) {
+        return delay.isZero() ? 0 : (System.nanoTime() + delay.toNanos()) | 1;
+    }
+
+    /** The active secret, unless it is still being recovered (then Key Vault does not show it yet). */
+    private Secret activeSecret(String name) {
+        Secret s = active.get(key(name));
+        return s == null || busy(s) ? null : s;
+    }
+
+    /** The deleted secret, unless its deletion is still running (then Key Vault does not show it yet). */
+    private Secret deletedSecret(String name) {
+        Secret s = deleted.get(key(name));
+        return s == null || busy(s) ? null : s;
+    }
+
+    private static ServiceError beingDeleted(String message) {
+        return new ServiceError(409, "Conflict", message, "ObjectIsBeingDeleted");
+    }
+
     static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw ServiceError.badParameter("The request URI contains an invalid name: " + name);
+        }
+    }
+
+    /** For the Java API: an invalid name is the caller's mistake, an IllegalArgumentException naming it. */
+    static void checkNameArgument(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid secret name: " + name);
         }
     }
 
@@ -103,6 +158,16 @@ final class SecretStore {
         }
         synchronized (lock) {
             String key = key(name);
+            Secret recovering = active.get(key);
+            if (recovering != null && busy(recovering)) {
+                throw new ServiceError(409, "Conflict", "Secret " + name + " is currently being recovered and cannot"
+                        + " be re-created; retry later.", "ObjectIsBeingRecovered");
+            }
+            Secret gone = deleted.get(key);
+            if (gone != null && busy(gone)) {
+                throw beingDeleted("Secret " + name + " is currently being deleted and cannot be re-created; retry"
+                        + " later.");
+            }
             if (deleted.containsKey(key)) {
                 throw new ServiceError(409, "Conflict", "Secret " + name
                         + " is currently in a deleted but recoverable state, and its name cannot be reused; in this"
@@ -140,7 +205,7 @@ final class SecretStore {
 
     Optional<String> value(String name) {
         synchronized (lock) {
-            Secret s = active.get(key(name));
+            Secret s = activeSecret(name);
             return s == null ? Optional.empty() : Optional.of(s.latest().value);
         }
     }
@@ -193,10 +258,11 @@ final class SecretStore {
     Secret delete(String name) {
         checkName(name);
         synchronized (lock) {
-            Secret s = active.remove(key(name));
-            if (s == null) {
+            if (activeSecret(name) == null) {
                 throw ServiceError.secretNotFound(name);
             }
+            Secret s = active.remove(key(name));
+            s.busyUntilNanos = until(deletionDelay);
             s.deletedDate = now();
             s.scheduledPurgeDate = s.deletedDate + Duration.ofDays(RECOVERABLE_DAYS).toSeconds();
             deleted.put(key(name), s);
@@ -208,7 +274,7 @@ final class SecretStore {
     Secret getDeleted(String name) {
         checkName(name);
         synchronized (lock) {
-            Secret s = deleted.get(key(name));
+            Secret s = deletedSecret(name);
             if (s == null) {
                 throw ServiceError.deletedNotFound(name);
             }
@@ -219,10 +285,15 @@ final class SecretStore {
     Secret recover(String name) {
         checkName(name);
         synchronized (lock) {
+            Secret gone = deleted.get(key(name));
+            if (gone != null && busy(gone)) {
+                throw beingDeleted("Secret is currently being deleted.");
+            }
             Secret s = deleted.remove(key(name));
             if (s == null) {
                 throw ServiceError.deletedNotFound(name);
             }
+            s.busyUntilNanos = until(recoveryDelay);
             s.deletedDate = 0;
             s.scheduledPurgeDate = 0;
             active.put(key(name), s);
@@ -234,10 +305,79 @@ final class SecretStore {
     void purge(String name) {
         checkName(name);
         synchronized (lock) {
+            Secret gone = deleted.get(key(name));
+            if (gone != null && busy(gone)) {
+                // Key Vault's own words while a soft delete still runs (the JS SDK's tests retry exactly this)
+                throw beingDeleted("Secret is currently being deleted.");
+            }
             if (deleted.remove(key(name)) == null) {
                 throw ServiceError.deletedNotFound(name);
             }
             onChange.run();
+        }
+    }
+
+    /** What applying a seed did. */
+    enum Seeded {
+        /** the name was free: the secret was created */
+        CREATED,
+        /** the seed is the one applied before (or the secret already holds it): nothing changed */
+        UNCHANGED,
+        /** the seed changed since it was last applied: it is now the secret's latest version */
+        NEW_VERSION,
+        /** the seed changed, but the secret is deleted: left deleted */
+        DELETED_KEPT
+    }
+
+    /**
+     * Applies a start-up seed. A free name gets the secret. A seed that is the same as the one applied before changes
+     * nothing, so a value the application set since survives restarts; a seed that changed becomes a new version
+     * (unless the secret already holds it). A deleted secret stays deleted. A state saved before seeds were
+     * remembered has no fingerprint: a seed equal to one of the secret's versions counts as given before.
+     */
+    Seeded applySeed(String name, String value) {
+        String fingerprint = fingerprint(name, value);
+        synchronized (lock) {
+            String key = key(name);
+            Secret act = active.get(key);
+            Secret del = deleted.get(key);
+            if (act == null && del == null) {
+                set(name, value, null, null, null);
+                seeded.put(key, fingerprint);
+                onChange.run();
+                return Seeded.CREATED;
+            }
+            String before = seeded.get(key);
+            Secret existing = act != null ? act : del;
+            boolean known = fingerprint.equals(before)
+                    || (before == null && existing.versions.stream().anyMatch(v -> v.value.equals(value)));
+            if (known || (act != null && act.latest().value.equals(value))) {
+                if (!fingerprint.equals(before)) {
+                    seeded.put(key, fingerprint);
+                    onChange.run();
+                }
+                return Seeded.UNCHANGED;
+            }
+            if (act == null) {
+                return Seeded.DELETED_KEPT;
+            }
+            set(name, value, null, null, null);
+            seeded.put(key, fingerprint);
+            onChange.run();
+            return Seeded.NEW_VERSION;
+        }
+    }
+
+    /** SHA-256 of name and value: tells a changed seed apart without keeping a second copy of the value. */
+    private static String fingerprint(String name, String value) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(key(name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -254,13 +394,16 @@ final class SecretStore {
         }
     }
 
-    /** Versions sorted by id (the service's order), after the given id, at most max+1. */
+    /**
+     * Versions sorted by id (the service's order), after the given id, at most max+1. A name with no active secret
+     * has none: Key Vault answers 200 with an empty list, not 404.
+     */
     List<Version> listVersions(String name, String afterId, int max) {
         checkName(name);
         synchronized (lock) {
-            Secret s = active.get(key(name));
+            Secret s = activeSecret(name);
             if (s == null) {
-                throw ServiceError.secretNotFound(name);
+                return List.of();
             }
             List<Version> sorted = new ArrayList<>(s.versions);
             sorted.sort(Comparator.comparing(v -> v.id));
@@ -280,7 +423,7 @@ final class SecretStore {
     List<String> names() {
         synchronized (lock) {
             List<String> names = new ArrayList<>();
-            active.values().forEach(s -> names.add(s.name));
+            active.values().stream().filter(s -> !busy(s)).forEach(s -> names.add(s.name));
             return names;
         }
     }
@@ -290,7 +433,7 @@ final class SecretStore {
     }
 
     private Version find(String name, String version) {
-        Secret s = active.get(key(name));
+        Secret s = activeSecret(name);
         if (s == null) {
             throw ServiceError.secretNotFound(name);
         }
@@ -308,6 +451,9 @@ final class SecretStore {
         Map<String, Secret> tail = afterKey == null ? map : map.tailMap(afterKey, false);
         List<Secret> out = new ArrayList<>();
         for (Secret s : tail.values()) {
+            if (busy(s)) {
+                continue;
+            }
             out.add(s);
             if (out.size() > max) {
                 break;
@@ -322,6 +468,8 @@ final class SecretStore {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.set("secrets", secretsJson(active));
         node.set("deletedSecrets", secretsJson(deleted));
+        ObjectNode seeds = node.putObject("seeds");
+        seeded.forEach(seeds::put);
         return node;
     }
 
@@ -331,6 +479,8 @@ final class SecretStore {
             deleted.clear();
             readSecrets(node.path("secrets"), active);
             readSecrets(node.path("deletedSecrets"), deleted);
+            seeded.clear();
+            node.path("seeds").fields().forEachRemaining(e -> seeded.put(e.getKey(), e.getValue().asText()));
         }
     }
 

@@ -20,6 +20,12 @@ abstract class Settings<B extends Settings<B>> {
     Duration ruleDelay = Duration.ZERO;
     Duration latency = Duration.ZERO;
     Duration tokenLifetime = Duration.ofHours(1);
+    Duration idleConnectionTimeout = Duration.ZERO;
+    /** Key Vault's soft delete and recovery run asynchronously (seconds there); a few hundred ms here by default. */
+    static final Duration DEFAULT_DELETION_DELAY = Duration.ofMillis(300);
+    static final Duration DEFAULT_RECOVERY_DELAY = Duration.ofMillis(300);
+    Duration deletionDelay = DEFAULT_DELETION_DELAY;
+    Duration recoveryDelay = DEFAULT_RECOVERY_DELAY;
     String tenantId;
     String subscriptionId;
     String resourceGroup = "kvconfig-dev";
@@ -31,6 +37,12 @@ abstract class Settings<B extends Settings<B>> {
     boolean http2 = true;
     boolean armDenyReads;
     boolean armDenyWrites;
+    boolean denySecretReads;
+    boolean denySecretWrites;
+    boolean accessPolicies;
+    boolean noNetworkAcls;
+    int serviceLimit;
+    Duration serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
 
@@ -104,6 +116,33 @@ abstract class Settings<B extends Settings<B>> {
         return self();
     }
 
+    /**
+     * Closes HTTPS connections idle (no request in flight) this long, without notice (no GOAWAY), as Azure's front
+     * ends do; default 0 = never. See {@link Faults#idleConnectionTimeout(Duration, boolean)}.
+     */
+    public B idleConnectionTimeout(Duration timeout) {
+        this.idleConnectionTimeout = requireNonNegative(timeout);
+        return self();
+    }
+
+    /**
+     * How long a soft delete runs (default 300 ms; Key Vault takes seconds): until it is done the deleted secret is
+     * not found and a purge, set or recover of the name is {@code 409 ObjectIsBeingDeleted}. Zero: at once.
+     */
+    public B deletionDelay(Duration delay) {
+        this.deletionDelay = requireNonNegative(delay);
+        return self();
+    }
+
+    /**
+     * How long a recovery runs (default 300 ms; Key Vault about 2 s): until it is done the secret is not found and a
+     * set of the name is {@code 409 ObjectIsBeingRecovered}. Zero: at once.
+     */
+    public B recoveryDelay(Duration delay) {
+        this.recoveryDelay = requireNonNegative(delay);
+        return self();
+    }
+
     /** Lifetime of issued access tokens (default 1 hour). */
     public B tokenLifetime(Duration lifetime) {
         this.tokenLifetime = requireNonNegative(lifetime);
@@ -147,6 +186,36 @@ abstract class Settings<B extends Settings<B>> {
         return self();
     }
 
+    /**
+     * true: a vault never given network rules, whose ARM resource has no {@code properties.networkAcls} at all (as a
+     * vault created without them); default false: {@code networkAcls} with default action Allow and no rules. Applies
+     * to a new state only (a state file keeps its rules); {@link #defaultAction} gives the vault rules.
+     */
+    public B noNetworkAcls(boolean none) {
+        this.noNetworkAcls = none;
+        return self();
+    }
+
+    /**
+     * true: enforce Key Vault's service limit from the start (4,000 secrets transactions per 10 s, shared by all
+     * clients; 429 Throttled + Retry-After beyond it); default false. See {@link Faults#enforceServiceLimits()}.
+     */
+    public B serviceLimits(boolean enforce) {
+        this.serviceLimit = enforce ? Faults.SERVICE_LIMIT_TRANSACTIONS : 0;
+        this.serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
+        return self();
+    }
+
+    /** Enforce a service limit of this many secrets transactions per window from the start (e.g. a small one). */
+    public B serviceLimits(int transactions, Duration window) {
+        if (transactions < 1 || window == null || window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("the service limit needs a positive number of transactions and window");
+        }
+        this.serviceLimit = transactions;
+        this.serviceLimitWindow = window;
+        return self();
+    }
+
     /** Initially refuse ARM reads of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
     public B armDenyReads(boolean deny) {
         this.armDenyReads = deny;
@@ -156,6 +225,27 @@ abstract class Settings<B extends Settings<B>> {
     /** Initially refuse ARM writes (PUT/PATCH) of the vault (403 AuthorizationFailed); see {@link ArmAccess}. */
     public B armDenyWrites(boolean deny) {
         this.armDenyWrites = deny;
+        return self();
+    }
+
+    /** Initially refuse secret reads (403 ForbiddenByRbac / AccessDenied); see {@link SecretAccess}. */
+    public B denySecretReads(boolean deny) {
+        this.denySecretReads = deny;
+        return self();
+    }
+
+    /** Initially refuse secret writes (403 ForbiddenByRbac / AccessDenied); see {@link SecretAccess}. */
+    public B denySecretWrites(boolean deny) {
+        this.denySecretWrites = deny;
+        return self();
+    }
+
+    /**
+     * true: the vault uses access policies, so an authorization 403 carries innererror AccessDenied; false (default):
+     * Azure RBAC, innererror ForbiddenByRbac. See {@link SecretAccess#accessPolicies(boolean)}.
+     */
+    public B accessPolicies(boolean accessPolicies) {
+        this.accessPolicies = accessPolicies;
         return self();
     }
 
@@ -177,7 +267,11 @@ abstract class Settings<B extends Settings<B>> {
         return self();
     }
 
-    /** A secret to set at start unless the (persisted) vault already has it, active or deleted. */
+    /**
+     * A secret to set at start. With a state file: set when the vault does not have the name; when the seed changed
+     * since it was last applied, set as a new version (logged, never the value); an unchanged seed leaves the secret
+     * as it is, so a value set or a deletion made since survives restarts. A deleted secret stays deleted.
+     */
     public B secret(String name, String value) {
         if (!SecretStore.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid secret name: " + name);

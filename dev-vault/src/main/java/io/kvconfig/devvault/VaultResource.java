@@ -2,9 +2,7 @@ package io.kvconfig.devvault;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -56,7 +54,11 @@ final class VaultResource {
                     : JSON.objectNode();
             props.put("vaultUri", vaultUrl + "/");
             props.put("provisioningState", "Succeeded");
-            props.set("networkAcls", rules.networkAclsJson());
+            switch (rules.acls()) {
+                case PRESENT -> props.set("networkAcls", rules.networkAclsJson());
+                case NULL -> props.putNull("networkAcls");
+                case ABSENT -> props.remove("networkAcls");
+            }
             props.put("publicNetworkAccess", rules.publicNetworkAccess());
             v.set("properties", props);
             return v;
@@ -83,6 +85,10 @@ final class VaultResource {
         synchronized (lock) {
             NetworkRules current = firewall.desired();
             NetworkRules next = networkRules(props, put ? NetworkRules.OPEN : current, put);
+            if (put && !props.path("networkAcls").isObject()) {
+                // a PUT that leaves networkAcls out replaces the vault's rules with none: ARM then shows null
+                next = next.withAcls(NetworkRules.Acls.NULL);
+            }
             for (String computed : List.of("vaultUri", "provisioningState", "networkAcls", "publicNetworkAccess",
                     "hsmPoolResourceId", "privateEndpointConnections")) {
                 props.remove(computed);
@@ -134,7 +140,8 @@ final class VaultResource {
                         : base.bypass();
                 List<String> ips = base.ipRules();
                 if (acls.has("ipRules")) {
-                    Set<String> rules = new LinkedHashSet<>();
+                    // kept as sent, duplicates too: Azure keeps 1.2.3.4 next to 1.2.3.4/32 as two entries
+                    List<String> rules = new ArrayList<>();
                     JsonNode arr = acls.get("ipRules");
                     if (!arr.isNull() && !arr.isArray()) {
                         throw new IllegalArgumentException("properties.networkAcls.ipRules must be an array");

@@ -59,6 +59,42 @@ class DevVaultMainTest {
     }
 
     @Test
+    void fidelitySwitchesAndSettings() {
+        DevVault v = DevVaultMain.parse(new String[] {"--deny-secret-reads", "--deny-secret-writes=false",
+                "--access-policies", "--no-network-acls", "--service-limits", "--delete-delay-ms", "1500",
+                "--recover-delay-ms=2000", "--idle-timeout-ms", "250"}).build();
+        assertThat(v.secretAccess().deniesReads()).isTrue();
+        assertThat(v.secretAccess().deniesWrites()).isFalse();
+        assertThat(v.secretAccess().usesAccessPolicies()).isTrue();
+        assertThat(v.firewall().hasNetworkAcls()).isFalse();
+        assertThat(v.faults().serviceLimit()).isEqualTo(4_000);
+        DevVault.Builder b = DevVaultMain.parse(new String[] {"--service-limit", "40", "--https-port", "0",
+                "--token-port", "0", "--trust-store-dir", dir.toString(), "--deny-secret-writes", "--no-network-acls"});
+        assertThat(b.deletionDelay).isEqualTo(Duration.ofMillis(300));
+        try (DevVault started = b.build().start()) {
+            assertThat(started.faults().serviceLimit()).isEqualTo(40);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            DevVaultMain.printBanner(started, new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("Service limit:           40 secrets transactions per 10 s")
+                    .contains("Secret access:           writes refused (403 ForbiddenByRbac)")
+                    .contains("Network rules:           none");
+        }
+        DevVault.Builder delays = DevVaultMain.parse(new String[] {"--delete-delay-ms", "1500", "--recover-delay-ms=0",
+                "--idle-timeout-ms", "250"});
+        assertThat(delays.deletionDelay).isEqualTo(Duration.ofMillis(1500));
+        assertThat(delays.recoveryDelay).isZero();
+        assertThat(delays.idleConnectionTimeout).isEqualTo(Duration.ofMillis(250));
+        assertThat(DevVaultMain.parse(new String[0]).build().faults().serviceLimit()).isZero();
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--service-limit", "0"}))
+                .hasMessageContaining("--service-limit");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--no-network-acls=maybe"}))
+                .hasMessageContaining("--no-network-acls");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--delete-delay-ms", "-5"}))
+                .hasMessageContaining("--delete-delay-ms");
+    }
+
+    @Test
     void helpAndBadFlags() {
         assertThat(DevVaultMain.parse(new String[] {"--help"})).isNull();
         assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--nope", "1"})).hasMessageContaining("--nope");

@@ -67,6 +67,41 @@ class FaultsTest {
     }
 
     @Test
+    void throttlingWithoutRetryAfterLeavesTheBackoffToTheClient() {
+        vault.faults().throttleNextWithoutRetryAfter(2);
+        assertThat(retrying.getSecret("conn-string").getValue()).isEqualTo("fault-test-value");
+        assertThat(vault.journal().entries()).extracting(Journal.Entry::status).containsExactly(429, 429, 200);
+        assertThat(vault.journal().count("Throttled")).isEqualTo(2);
+        assertThat(vault.journal().count("ThrottledWithoutRetryAfter")).isEqualTo(2);
+
+        vault.faults().throttleNextWithoutRetryAfter(5);
+        assertThatThrownBy(() -> fewRetries.getSecret("conn-string"))
+                .isInstanceOfSatisfying(HttpResponseException.class, e -> {
+                    assertThat(e.getResponse().getStatusCode()).isEqualTo(429);
+                    assertThat(e.getResponse().getHeaderValue("Retry-After")).isNull();
+                    assertThat(e.getMessage()).contains("Throttled").contains("Reason: VaultRequestTypeLimitReached");
+                });
+
+        // on the wire: the error body, no Retry-After header at all
+        vault.faults().throttleNextWithoutRetryAfter(1);
+        java.net.http.HttpResponse<String> raw = new Raw(vault).get("/secrets/conn-string?api-version=7.6");
+        assertThat(raw.statusCode()).isEqualTo(429);
+        assertThat(raw.headers().firstValue("Retry-After")).isEmpty();
+        assertThat(Raw.errorCode(raw)).isEqualTo("Throttled");
+
+        // the rate limit can leave it out too
+        vault.faults().clear().throttleAboveWithoutRetryAfter(1, Duration.ofSeconds(30));
+        assertThat(fewRetries.getSecret("conn-string").getValue()).isEqualTo("fault-test-value");
+        assertThatThrownBy(() -> fewRetries.getSecret("conn-string"))
+                .isInstanceOfSatisfying(HttpResponseException.class,
+                        e -> assertThat(e.getResponse().getHeaderValue("Retry-After")).isNull());
+        // and the header comes back with throttleNext
+        vault.faults().clear().throttleNext(1, 0);
+        assertThat(new Raw(vault).get("/secrets/conn-string?api-version=7.6").headers().firstValue("Retry-After"))
+                .contains("0");
+    }
+
+    @Test
     void rateLimitThrottlesRequestsAboveTheRate() {
         vault.faults().throttleAbove(3, Duration.ofSeconds(30), 0);
         for (int i = 0; i < 3; i++) {

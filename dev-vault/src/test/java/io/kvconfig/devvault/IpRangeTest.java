@@ -47,8 +47,8 @@ class IpRangeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.1.2.3", "10.0.0.0/8", "172.16.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1",
-            "169.254.1.1", "0.0.0.0/0", "8.0.0.0/4"})
+    @ValueSource(strings = {"10.1.2.3", "10.0.0.0/8", "10.1.0.0/16", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+            "127.0.0.1", "169.254.1.1", "0.0.0.0/8", "0.1.2.3"})
     void privateAndReservedRangesAreForbiddenAsRules(String rule) {
         assertThatThrownBy(() -> NetworkRules.normalizeIpRule(rule))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -56,7 +56,9 @@ class IpRangeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"203.0.113.10", "198.51.100.0/24", "8.8.8.8", "172.32.0.1", "11.0.0.0/8"})
+    @ValueSource(strings = {"203.0.113.10", "198.51.100.0/24", "8.8.8.8", "172.32.0.1", "11.0.0.0/8",
+            // Azure checks that a rule lies inside a forbidden range, not that it overlaps one
+            "0.0.0.0/0", "8.0.0.0/4", "10.0.0.0/7", "172.0.0.0/8"})
     void publicAddressesAreAllowedAsRules(String rule) {
         assertThat(NetworkRules.normalizeIpRule(rule)).endsWith("/" + IpRange.parse(rule).prefix());
     }

@@ -106,6 +106,95 @@ class PersistenceTest {
         }
     }
 
+    @Test
+    void aChangedSeedBecomesANewVersionAndAnUnchangedOneCreatesNone() throws Exception {
+        Path state = dir.resolve("seed-change.json");
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(DevVault.class.getName());
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "seed-value-one").build()
+                    .start()) {
+                assertThat(versions(vault, "api-token")).isEqualTo(1);
+            }
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "seed-value-one").build()
+                    .start()) {
+                assertThat(versions(vault, "api-token")).as("unchanged seed: no new version").isEqualTo(1);
+            }
+            assertThat(logged).noneMatch(m -> m.contains("api-token"));
+
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "seed-value-two").build()
+                    .start()) {
+                assertThat(vault.secretValue("api-token")).contains("seed-value-two");
+                assertThat(versions(vault, "api-token")).isEqualTo(2);
+                assertThat(Sdk.secretClient(vault).getSecret("api-token").getValue()).isEqualTo("seed-value-two");
+                // the application changes it; the same seed again must not undo that
+                vault.setSecret("api-token", "set-by-the-app");
+            }
+            assertThat(logged).filteredOn(m -> m.contains("'api-token'")).hasSize(1)
+                    .allMatch(m -> m.contains("changed") && m.contains("new version"));
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "seed-value-two").build()
+                    .start()) {
+                assertThat(vault.secretValue("api-token")).contains("set-by-the-app");
+                assertThat(versions(vault, "api-token")).isEqualTo(3);
+            }
+            // a seed changed to what the secret already holds adds no version either
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "set-by-the-app").build()
+                    .start()) {
+                assertThat(versions(vault, "api-token")).isEqualTo(3);
+                Sdk.secretClient(vault).beginDeleteSecret("api-token").waitForCompletion(Duration.ofSeconds(30));
+            }
+            // a deleted secret stays deleted when its seed changes (said in the log)
+            try (DevVault vault = DevVault.builder().stateFile(state).secret("api-token", "seed-value-three").build()
+                    .start()) {
+                assertThat(vault.secretValue("api-token")).isEmpty();
+            }
+            assertThat(logged).anyMatch(m -> m.contains("'api-token'") && m.contains("left deleted"));
+            assertThat(logged).noneMatch(m -> m.contains("seed-value") || m.contains("set-by-the-app"));
+            assertThat(Files.readString(state)).doesNotContain("seed-value-three");
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    @Test
+    void aStateSavedBeforeSeedsWereRememberedKeepsAValueSetSince() throws Exception {
+        Path state = dir.resolve("old-format.json");
+        try (DevVault vault = DevVault.builder().stateFile(state).secret("legacy", "legacy-seed").build().start()) {
+            vault.setSecret("legacy", "legacy-app-value");
+        }
+        // as written before this change: no "seeds" object
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) Raw.JSON
+                .readTree(state.toFile());
+        json.remove("seeds");
+        Files.writeString(state, Raw.JSON.writeValueAsString(json));
+        try (DevVault vault = DevVault.builder().stateFile(state).secret("legacy", "legacy-seed").build().start()) {
+            assertThat(vault.secretValue("legacy")).contains("legacy-app-value");
+            assertThat(versions(vault, "legacy")).isEqualTo(2);
+        }
+        try (DevVault vault = DevVault.builder().stateFile(state).secret("legacy", "legacy-seed-2").build().start()) {
+            assertThat(vault.secretValue("legacy")).contains("legacy-seed-2");
+        }
+    }
+
+    private static long versions(DevVault vault, String name) {
+        return Sdk.secretClient(vault).listPropertiesOfSecretVersions(name).stream().count();
+    }
+
     /** Lists a directory's file names (to check no temp files are left behind). */
     private static final class DirectoryStreamCheck implements AutoCloseable {
         private final java.nio.file.DirectoryStream<Path> stream;
