@@ -119,7 +119,7 @@ public final class ErrorClassifier {
                                 + "); check the vault URL, network and proxy", 0);
             }
             if (c instanceof SSLException || c instanceof IOException || c instanceof HttpClosedException
-                    || c instanceof StreamResetException) {
+                    || c instanceof StreamResetException || c instanceof io.netty.handler.codec.http2.Http2Exception) {
                 return new Classified(FailureKind.UNREACHABLE, true, null,
                         "connection failed (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage())) + ")",
                         0);
@@ -204,10 +204,20 @@ public final class ErrorClassifier {
                     return new Classified(FailureKind.DISABLED, false, null,
                             "the secret (version) is disabled; enable it or reference another version" + service, status);
                 }
+                // authorization, not the network: the firewall hook is not called for it (not FIREWALL_BLOCKED)
+                String grant;
+                if (inner.equalsIgnoreCase("ForbiddenByRbac")) {
+                    grant = "the vault uses Azure RBAC: grant the identity the 'Key Vault Secrets User' role (reads; "
+                            + "'Key Vault Secrets Officer' to write) on the vault or the secret";
+                } else if (inner.equalsIgnoreCase("AccessDenied")) {
+                    grant = "the vault uses access policies: give the identity an access policy with the secret "
+                            + "permission 'get' (reads; 'set' to write)";
+                } else {
+                    grant = "grant it the 'Key Vault Secrets User' role on the vault (or a 'get' secret access policy)";
+                }
                 return new Classified(FailureKind.ACCESS_DENIED, false, null,
-                        "the identity of " + credentialDescription + " may not read this secret; grant it the "
-                                + "'Key Vault Secrets User' role on the vault (or a 'get' secret access policy)" + service,
-                        status);
+                        "the identity of " + credentialDescription + " may not read this secret; " + grant + service,
+                        status, inner.isEmpty() ? null : inner, null);
             }
             case 429:
                 return new Classified(FailureKind.THROTTLED, true, retryAfter(response), "the vault throttled the requests"
