@@ -57,7 +57,7 @@ final class ReferenceBatch {
     private FirewallSettings firewall;
     private long elapsedMillis;
     private final List<ReferenceStatus> statuses = new ArrayList<>();
-    /** Every reference text seen, parsed once: its {@link SecretReference}, or the {@link InvalidReferenceException}. */
+    /** Every reference text seen, parsed once (see {@link #parse}). */
     private final Map<String, Object> parsed = new ConcurrentHashMap<>();
 
     Result ensureResolved(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
@@ -89,20 +89,14 @@ final class ReferenceBatch {
      * @throws InvalidReferenceException when {@code text} is not a valid reference
      */
     Optional<String> valueOf(String name, String text) {
-        SecretReference reference = reference(text);
+        if (!(parse(text) instanceof SecretReference reference)) {
+            throw new InvalidReferenceException(((InvalidReferenceException) parse(text)).getMessage());
+        }
         Optional<String> known = result.values().get(reference);
         return known != null ? known : resolveLate(name, reference);
     }
 
-    /** The parsed reference of {@code text}, parsed at most once. */
-    private SecretReference reference(String text) {
-        Object p = parse(text);
-        if (p instanceof InvalidReferenceException e) {
-            throw new InvalidReferenceException(e.getMessage());
-        }
-        return (SecretReference) p;
-    }
-
+    /** {@code text} parsed at most once: its {@link SecretReference}, or the {@link InvalidReferenceException}. */
     private Object parse(String text) {
         return parsed.computeIfAbsent(text, ReferenceBatch::parseOrError);
     }

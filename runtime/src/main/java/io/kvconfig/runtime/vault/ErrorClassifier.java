@@ -159,8 +159,8 @@ public final class ErrorClassifier {
             Matcher m = CHALLENGE_MISMATCH.matcher(String.valueOf(c.getMessage()));
             if (m.find()) {
                 return new Classified(FailureKind.CHALLENGE_RESOURCE_MISMATCH, false, null,
-                        "the vault's authentication challenge names the resource '" + m.group(1) + "', whose domain does"
-                                + " not contain the vault's host, so no token was sent (challenge resource verification)."
+                        "it asks for a token for '" + m.group(1) + "', whose domain does not contain the vault's host,"
+                                + " so no token was sent (challenge resource verification)."
                                 + " A Key Vault URL looks like https://<name>.vault.azure.net (or the vault domain of another"
                                 + " Azure cloud): check the vault URL; for a local test vault (not Azure) set"
                                 + " quarkus.kvconfig.challenge-resource-verification=false",
