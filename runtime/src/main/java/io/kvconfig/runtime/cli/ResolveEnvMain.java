@@ -181,13 +181,13 @@ public final class ResolveEnvMain {
         if (!write(output, values, unsets, err)) {
             return 2;
         }
-        // the one summary line, in the extension's words: references resolved (or optional and left unset)
+        // the one summary line, in the extension's words: references resolved, then optional ones left unset
         List<String> notes = new ArrayList<>();
         String optionalMissing = SummaryLine.optionalMissing(resolution.skipped());
         if (optionalMissing != null) {
             notes.add(optionalMissing);
         }
-        err.println(TAG + SummaryLine.of(values.size() + resolution.skipped().size(), resolution.stats().distinctSecrets(),
+        err.println(TAG + SummaryLine.of(values.size(), resolution.stats().resolvedSecrets(),
                 (System.nanoTime() - started) / 1_000_000, resolution.stats(), notes));
         return 0;
     }

@@ -2,11 +2,8 @@ package io.kvconfig.runtime.config;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
@@ -28,7 +25,6 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
 
     private final transient Set<PropertyName> secretKeys;
     private final transient ReferenceBatch batch = new ReferenceBatch();
-    private final transient Map<String, SecretReference> parsed = new ConcurrentHashMap<>();
 
     /**
      * @param secretKeys the builder's live secret-key set (SmallRye's secret-key interceptor and property-name
@@ -48,8 +44,7 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         if (!result.enabled() || !result.selected(name) || result.lists().contains(name)) {
             return value;
         }
-        SecretReference reference = parse(value.getValue());
-        return batch.valueOf(name, reference).map(value::withValue).orElse(null);
+        return batch.valueOf(name, value.getValue()).map(value::withValue).orElse(null);
     }
 
     @Override
@@ -58,10 +53,6 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         // the resolved names as secret keys before the list is built
         batch.ensureResolved(context, this::addSecretKeys);
         return context.iterateNames();
-    }
-
-    private SecretReference parse(String text) {
-        return parsed.computeIfAbsent(text, SecretReferenceParser::parse);
     }
 
     private void addSecretKeys(List<String> names) {

@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
+import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.firewall.InvalidAddressException;
 import io.kvconfig.runtime.firewall.PublicIpv4;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
@@ -37,9 +38,9 @@ public final class KvConfigMapping {
     /** The original design's bare names, read when the {@code quarkus.kvconfig.*} name is unset. */
     public static final Map<String, String> FALLBACKS = Map.of(
             "quarkus.kvconfig.url", "KEY_VAULT_URL",
-            "quarkus.kvconfig.firewall.resource-group", "KEY_VAULT_RG",
-            "quarkus.kvconfig.firewall.vault-name", "KEY_VAULT_NAME",
-            "quarkus.kvconfig.firewall.subscription-id", "AZURE_SUBSCRIPTION_ID");
+            FirewallSettings.RESOURCE_GROUP, "KEY_VAULT_RG",
+            FirewallSettings.VAULT_NAME, "KEY_VAULT_NAME",
+            FirewallSettings.SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID");
 
     public static final String PREFIX = "quarkus.kvconfig.";
     public static final String ENABLED = PREFIX + "enabled";
@@ -48,10 +49,6 @@ public final class KvConfigMapping {
     public static final String PARALLELISM = PREFIX + "parallelism";
     public static final String STARTUP_TIMEOUT = PREFIX + "startup-timeout";
     public static final String IDENTITY_ENDPOINT = PREFIX + "credential.identity-endpoint";
-    public static final String RESOURCE_MANAGER_URL = PREFIX + "firewall.resource-manager-url";
-    public static final String IP_ECHO_URLS = PREFIX + "firewall.ip-echo-urls";
-    public static final String IP_ECHO_TIMEOUT = PREFIX + "firewall.ip-echo-timeout";
-    public static final String PROPAGATION_TIMEOUT = PREFIX + "firewall.propagation-timeout";
     public static final int MAX_PARALLELISM = 256;
 
     private KvConfigMapping() {
@@ -129,20 +126,20 @@ public final class KvConfigMapping {
             throw new IllegalArgumentException(PARALLELISM + "=" + c.parallelism() + " is out of range 1.." + MAX_PARALLELISM);
         }
         positive(STARTUP_TIMEOUT, c.startupTimeout(), false);
-        positive(IP_ECHO_TIMEOUT, c.firewall().ipEchoTimeout(), true);
-        positive(PROPAGATION_TIMEOUT, c.firewall().propagationTimeout(), true);
+        positive(FirewallSettings.IP_ECHO_TIMEOUT, c.firewall().ipEchoTimeout(), true);
+        positive(FirewallSettings.PROPAGATION_TIMEOUT, c.firewall().propagationTimeout(), true);
         c.credential().identityEndpoint().ifPresent(v -> {
             if (!v.startsWith("http://") && !v.startsWith("https://")) {
                 throw new IllegalArgumentException(IDENTITY_ENDPOINT + "='" + v + "' must be an http(s) URL");
             }
         });
-        c.firewall().resourceManagerUrl().ifPresent(v -> checkClearTextUrl(RESOURCE_MANAGER_URL, v,
+        c.firewall().resourceManagerUrl().ifPresent(v -> checkClearTextUrl(FirewallSettings.RESOURCE_MANAGER_URL, v,
                 "the Resource Manager bearer token would travel in clear"));
         c.firewall().ipEchoUrls().ifPresent(urls -> {
             if (urls.stream().allMatch(String::isBlank)) {
-                throw new IllegalArgumentException(IP_ECHO_URLS + " lists no URL");
+                throw new IllegalArgumentException(FirewallSettings.IP_ECHO_URLS + " lists no URL");
             }
-            urls.forEach(u -> checkEchoUrl(URI.create(checkedUrl(IP_ECHO_URLS, u.strip()))));
+            urls.forEach(u -> checkEchoUrl(URI.create(checkedUrl(FirewallSettings.IP_ECHO_URLS, u.strip()))));
         });
     }
 
@@ -162,10 +159,11 @@ public final class KvConfigMapping {
         String scheme = url.getScheme();
         String host = url.getHost();
         if (scheme == null || host == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))) {
-            throw new IllegalArgumentException(IP_ECHO_URLS + " must be an http(s) URL with a host, got '" + url + "'");
+            throw new IllegalArgumentException(FirewallSettings.IP_ECHO_URLS + " must be an http(s) URL with a host, got '"
+                    + url + "'");
         }
         if (scheme.equalsIgnoreCase("http") && !isLoopback(host)) {
-            throw new IllegalArgumentException(IP_ECHO_URLS + ": plain http to host '" + host + "' is refused: the answer"
+            throw new IllegalArgumentException(FirewallSettings.IP_ECHO_URLS + ": plain http to host '" + host + "' is refused: the answer"
                     + " is the address added to the vault firewall, and over http anyone on the way could choose it;"
                     + " use https (http is allowed to loopback only)");
         }

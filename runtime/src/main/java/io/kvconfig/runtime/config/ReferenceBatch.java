@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -21,6 +22,8 @@ import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.resolve.Resolution;
+import io.kvconfig.runtime.resolve.ResolutionFailure;
+import io.kvconfig.runtime.resolve.SecretResolver;
 import io.kvconfig.runtime.resolve.SummaryLine;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.quarkus.runtime.LaunchMode;
@@ -28,8 +31,10 @@ import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
 
 /**
- * The one startup batch of a runtime config: which references exist, which are selected, their values. Values
- * live only here (and in the SmallRye values handed to the app), never in the published report.
+ * The one startup batch of a runtime config: which references exist, which are selected, their values. Each
+ * reference text is parsed ONCE (here, kept by text) and the batch is keyed by the parsed {@link SecretReference}:
+ * aliases, the resolver, the report and the interceptor's lookups all use that one parse. Values live only here (and
+ * in the SmallRye values handed to the app), never in the published report.
  */
 final class ReferenceBatch {
 
@@ -52,6 +57,8 @@ final class ReferenceBatch {
     private FirewallSettings firewall;
     private long elapsedMillis;
     private final List<ReferenceStatus> statuses = new ArrayList<>();
+    /** Every reference text seen, parsed once (see {@link #parse}). */
+    private final Map<String, Object> parsed = new ConcurrentHashMap<>();
 
     Result ensureResolved(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
         Result r = result;
@@ -75,10 +82,31 @@ final class ReferenceBatch {
         }
     }
 
-    /** The value of {@code reference} (empty: an optional secret not found); call after {@link #ensureResolved}. */
-    Optional<String> valueOf(String name, SecretReference reference) {
+    /**
+     * The value of the reference written {@code text} (empty: an optional secret not found); call after
+     * {@link #ensureResolved}.
+     *
+     * @throws InvalidReferenceException when {@code text} is not a valid reference
+     */
+    Optional<String> valueOf(String name, String text) {
+        if (!(parse(text) instanceof SecretReference reference)) {
+            throw new InvalidReferenceException(((InvalidReferenceException) parse(text)).getMessage());
+        }
         Optional<String> known = result.values().get(reference);
         return known != null ? known : resolveLate(name, reference);
+    }
+
+    /** {@code text} parsed at most once: its {@link SecretReference}, or the {@link InvalidReferenceException}. */
+    private Object parse(String text) {
+        return parsed.computeIfAbsent(text, ReferenceBatch::parseOrError);
+    }
+
+    private static Object parseOrError(String text) {
+        try {
+            return SecretReferenceParser.parse(text);
+        } catch (InvalidReferenceException e) {
+            return e;
+        }
     }
 
     /** A reference the batch did not see (e.g. a name only reachable by lookup): resolved on its own, cached. */
@@ -87,8 +115,8 @@ final class ReferenceBatch {
         if (known != null) {
             return known;
         }
-        Map<String, Optional<String>> values = resolve(Map.of(name, reference.toReferenceString())).values();
-        Optional<String> value = values.get(name);
+        Resolution resolution = resolver().resolve(Map.of(name, reference)).orThrow();
+        Optional<String> value = Optional.ofNullable(resolution.values().get(name));
         Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
         all.put(reference, value);
         result = new Result(true, result.resolveOnly(), Map.copyOf(all), result.lists());
@@ -108,41 +136,38 @@ final class ReferenceBatch {
         settings = KeyVaultSettings.from(config);
         firewall = FirewallSettings.from(config);
         Set<String> resolveOnly = config.resolveOnly().map(ReferenceBatch::names).orElse(Set.of());
-        boolean hide = config.hideResolvedValues();
 
-        Map<String, String> found = collectReferences(context);
-        Set<String> lists = Set.copyOf(indexedParents(iterable(context)));
-        Map<String, String> selected = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        context.iterateNames().forEachRemaining(names::add);
+        Set<String> lists = indexedParents(names);
+        Result probe = new Result(true, resolveOnly, Map.of(), lists);
+        // property -> reference, each text parsed once; the malformed ones go into the same aggregated error
+        Map<String, SecretReference> selected = new LinkedHashMap<>();
+        List<ResolutionFailure> invalid = new ArrayList<>();
         List<String> leftAlone = new ArrayList<>();
-        Result probe = new Result(true, resolveOnly, Map.of(), Set.of());
-        for (Map.Entry<String, String> e : found.entrySet()) {
-            if (!probe.selected(e.getKey())) {
-                leftAlone.add(e.getKey());
-                statuses.add(new ReferenceStatus(e.getKey(), e.getValue(), null, null, ReferenceStatus.Status.LEFT_ALONE,
+        withoutAliases(collectReferences(context, names, lists), this::parse).forEach((property, text) -> {
+            if (!probe.selected(property)) {
+                leftAlone.add(property);
+                statuses.add(new ReferenceStatus(property, text, null, null, ReferenceStatus.Status.LEFT_ALONE,
                         "not listed in " + RESOLVE_ONLY));
-                continue;
+            } else if (parse(text) instanceof SecretReference ref) {
+                selected.put(property, ref);
+            } else {
+                invalid.add(SecretResolver.invalidReference(property, (InvalidReferenceException) parse(text)));
             }
-            selected.put(e.getKey(), e.getValue());
-        }
+        });
 
         Map<SecretReference, Optional<String>> values = new HashMap<>();
-        List<String> optionalMissing = new ArrayList<>();
-        Resolution.Stats stats = Resolution.empty().stats();
-        if (!selected.isEmpty()) {
+        Resolution resolution = Resolution.empty();
+        if (!selected.isEmpty() || !invalid.isEmpty()) {
             // one batch: malformed references, a missing vault and every fetch failure end up in ONE error
-            Outcome outcome = resolve(selected);
-            stats = outcome.stats();
-            Map<String, Optional<String>> byProperty = outcome.values();
-            for (Map.Entry<String, String> e : selected.entrySet()) {
-                SecretReference ref = SecretReferenceParser.parse(e.getValue());
-                Optional<String> v = byProperty.getOrDefault(e.getKey(), Optional.empty());
-                values.put(ref, v);
-                statuses.add(status(e.getKey(), ref, v));
-                if (v.isEmpty()) {
-                    optionalMissing.add(e.getKey() + " (secret '" + ref.name() + "')");
-                }
+            resolution = resolver().resolve(selected, invalid).orThrow();
+            for (Map.Entry<String, SecretReference> e : selected.entrySet()) {
+                Optional<String> v = Optional.ofNullable(resolution.values().get(e.getKey()));
+                values.put(e.getValue(), v);
+                statuses.add(status(e.getKey(), e.getValue(), v));
             }
-            if (hide) {
+            if (config.hideResolvedValues()) {
                 secretKeys.accept(List.copyOf(selected.keySet()));
             }
         }
@@ -150,44 +175,22 @@ final class ReferenceBatch {
         elapsedMillis = elapsed;
         KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsed);
         // the ONE startup line (the resolver logs its own figures at DEBUG only); parsed by the benchmarks
-        LOG.info(startupLine(selected.size(), stats.distinctSecrets(), elapsed, stats, leftAlone, optionalMissing));
-        return new Result(true, resolveOnly, Map.copyOf(values), lists);
-    }
-
-    /**
-     * {@code Key Vault: resolved N references to M secrets in T ms (fetch F ms, R requests)}, then what was left
-     * alone by {@code resolve-only} and which optional references were not found (names only, never values).
-     */
-    static String startupLine(long references, long secrets, long elapsedMillis, Resolution.Stats stats,
-            List<String> leftAlone, List<String> optionalMissing) {
         List<String> notes = new ArrayList<>();
         if (!leftAlone.isEmpty()) {
             notes.add("left alone (not in " + RESOLVE_ONLY + "): " + String.join(", ", leftAlone));
         }
-        if (!optionalMissing.isEmpty()) {
-            notes.add("optional, not found (left unset): " + String.join(", ", optionalMissing));
+        String optionalMissing = SummaryLine.optionalMissing(resolution.skipped());
+        if (optionalMissing != null) {
+            notes.add(optionalMissing);
         }
-        return SummaryLine.of(references, secrets, elapsedMillis, stats, notes);
+        LOG.info(SummaryLine.of(resolution.values().size(), resolution.stats().resolvedSecrets(), elapsed,
+                resolution.stats(), notes));
+        return new Result(true, resolveOnly, Map.copyOf(values), lists);
     }
 
-    /** By property, the value or empty for a missing optional secret; and the resolver's figures. */
-    private record Outcome(Map<String, Optional<String>> values, Resolution.Stats stats) {
-    }
-
-    /**
-     * One batch through THE resolver with the shared clients (and allowlisting when configured).
-     *
-     * @param rawValues property -> {@code @kv:} text (malformed ones are reported in the same aggregated error)
-     * @throws io.kvconfig.runtime.resolve.ResolutionFailedException listing every failed reference, never a value
-     */
-    private Outcome resolve(Map<String, String> rawValues) {
-        Resolution resolution = ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall,
-                LaunchMode.current().isDevOrTest()).resolveValues(rawValues).orThrow();
-        Map<String, Optional<String>> out = new LinkedHashMap<>();
-        for (String property : rawValues.keySet()) {
-            out.put(property, Optional.ofNullable(resolution.values().get(property)));
-        }
-        return new Outcome(out, resolution.stats());
+    /** THE resolver with the shared clients (and allowlisting when configured). */
+    private SecretResolver resolver() {
+        return ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall, LaunchMode.current().isDevOrTest());
     }
 
     private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {
@@ -206,12 +209,6 @@ final class ReferenceBatch {
             }
         }
         return Set.copyOf(out);
-    }
-
-    private static List<String> iterable(ConfigSourceInterceptorContext context) {
-        List<String> names = new ArrayList<>();
-        context.iterateNames().forEachRemaining(names::add);
-        return names;
     }
 
     private static Function<String, Optional<String>> lookup(ConfigSourceInterceptorContext context) {
@@ -233,12 +230,10 @@ final class ReferenceBatch {
         return name.toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
-    /** Collects the winning reference of every property visible through {@code context}, profiles applied. */
-    static Map<String, String> collectReferences(ConfigSourceInterceptorContext context) {
+    /** The winning {@code @kv:} text of every property in {@code names} (profiles applied, YAML list views skipped). */
+    private static Map<String, String> collectReferences(ConfigSourceInterceptorContext context, List<String> names,
+            Set<String> lists) {
         Map<String, String> references = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
-        context.iterateNames().forEachRemaining(names::add);
-        Set<String> lists = indexedParents(names);
         for (String name : names) {
             if (name.startsWith("%")) {
                 continue; // another profile's value; the active one is listed under the plain name
@@ -256,7 +251,12 @@ final class ReferenceBatch {
                 references.put(name, value.getValue());
             }
         }
-        return withoutAliases(references);
+        return references;
+    }
+
+    /** {@link #withoutAliases(Map, Function)} parsing each text on its own (tests). */
+    static Map<String, String> withoutAliases(Map<String, String> references) {
+        return withoutAliases(references, ReferenceBatch::parseOrError);
     }
 
     /**
@@ -266,16 +266,20 @@ final class ReferenceBatch {
      * startup line. The name kept is the one as written in the source: the environment-variable spelling when there is
      * one (that is the spelling SmallRye derives the dotted alias from), else the first listed. "The same reference"
      * compares the parsed reference, so spellings of one reference that differ only in surrounding blanks (a CRLF
-     * line, a trailing space) collapse too; lookups by either name resolve by reference, and the dotted form is
-     * registered as a secret key as well.
+     * line, a trailing space) collapse too (a malformed one compares by its stripped text); lookups by either name
+     * resolve by reference, and the dotted form is registered as a secret key as well.
+     *
+     * @param parse text -> its {@link SecretReference}, or anything else for a malformed one
      */
-    static Map<String, String> withoutAliases(Map<String, String> references) {
+    static Map<String, String> withoutAliases(Map<String, String> references, Function<String, Object> parse) {
         Map<List<Object>, String> chosen = new LinkedHashMap<>(); // (env form, reference) -> name
         for (Map.Entry<String, String> e : references.entrySet()) {
-            List<Object> key = List.of(KvConfigMapping.envForm(e.getKey()), referenceKey(e.getValue()));
-            String current = chosen.get(key);
+            Object parsedRef = parse.apply(e.getValue());
+            Object key = parsedRef instanceof SecretReference ? parsedRef : e.getValue().strip();
+            List<Object> k = List.of(KvConfigMapping.envForm(e.getKey()), key);
+            String current = chosen.get(k);
             if (current == null || (dottedForm(e.getKey()) != null && dottedForm(current) == null)) {
-                chosen.put(key, e.getKey());
+                chosen.put(k, e.getKey());
             }
         }
         Map<String, String> out = new LinkedHashMap<>();
@@ -283,15 +287,6 @@ final class ReferenceBatch {
             out.put(name, references.get(name));
         }
         return out;
-    }
-
-    /** The parsed reference, or the stripped text of a malformed one (reported once, by the batch). */
-    private static Object referenceKey(String raw) {
-        try {
-            return SecretReferenceParser.parse(raw);
-        } catch (InvalidReferenceException e) {
-            return raw.strip();
-        }
     }
 
     /** {@code a.b} for every {@code a.b[0]}-style name: SmallRye/YAML also expose such a list as one joined value. */

@@ -37,7 +37,8 @@ public record FirewallSettings(
         boolean allowPublicNetworkAccess,
         Duration propagationTimeout) {
 
-    public static final String PREFIX = "quarkus.kvconfig.firewall.";
+    /** The firewall property names: defined here only (the mapping's checks and messages use these). */
+    public static final String PREFIX = KvConfigMapping.PREFIX + "firewall.";
     public static final String RESOURCE_GROUP = PREFIX + "resource-group";
     public static final String VAULT_NAME = PREFIX + "vault-name";
     public static final String SUBSCRIPTION_ID = PREFIX + "subscription-id";
@@ -52,8 +53,6 @@ public record FirewallSettings(
             URI.create("https://api.ipify.org"),
             URI.create("https://checkip.amazonaws.com"),
             URI.create("https://ipv4.icanhazip.com"));
-    public static final Duration DEFAULT_IP_ECHO_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_PROPAGATION_TIMEOUT = Duration.ofSeconds(60);
 
     public FirewallSettings {
         ipEchoUrls = List.copyOf(ipEchoUrls);
@@ -111,16 +110,12 @@ public record FirewallSettings(
         } catch (IllegalArgumentException e) {
             host = null;
         }
-        if (host != null && isLoopback(host)) {
+        if (host != null && KvConfigMapping.isLoopback(host)) {
             return Optional.empty();
         }
         return Optional.of("firewall allowlisting is skipped in dev/test mode: " + RESOURCE_MANAGER_URL + " is "
                 + url + (resourceManagerUrl.isEmpty() ? " (the default)" : "")
                 + ", which is not the local dev vault; dev and test runs never change a real vault's firewall");
-    }
-
-    static boolean isLoopback(String host) {
-        return KvConfigMapping.isLoopback(host);
     }
 
     /** See {@link KvConfigMapping#checkEchoUrl}. */

@@ -18,11 +18,17 @@ public record Resolution(Map<String, String> values, List<ResolutionFailure> fai
     /**
      * @param references properties holding a reference
      * @param distinctSecrets distinct (vault, name, version) triples
+     * @param resolvedSecrets of those, the ones whose value was read (not an optional secret that was not found)
      * @param requestsSent secret GET attempts sent, retries included (the SDK's 401 challenge round trip and token
      *        requests are not counted)
      * @param elapsedMillis wall time of the batch
      */
-    public record Stats(int references, int distinctSecrets, int requestsSent, long elapsedMillis) {
+    public record Stats(int references, int distinctSecrets, int resolvedSecrets, int requestsSent, long elapsedMillis) {
+
+        /** Figures where every distinct secret resolved. */
+        public Stats(int references, int distinctSecrets, int requestsSent, long elapsedMillis) {
+            this(references, distinctSecrets, distinctSecrets, requestsSent, elapsedMillis);
+        }
     }
 
     public Resolution {
@@ -47,7 +53,11 @@ public record Resolution(Map<String, String> values, List<ResolutionFailure> fai
         return this;
     }
 
-    /** The aggregated failure text: one line per failed reference, never a value. Empty when successful. */
+    /**
+     * The aggregated failure text, never a value; empty when successful. One line per failed reference; references
+     * that failed for the same reason (one missing vault setting, one untrusted certificate) share one entry, so the
+     * reason and its hint are said once.
+     */
     public String failureReport() {
         if (failures.isEmpty()) {
             return "";
@@ -55,8 +65,20 @@ public record Resolution(Map<String, String> values, List<ResolutionFailure> fai
         StringBuilder sb = new StringBuilder("Could not resolve ").append(failures.size()).append(" of ")
                 .append(stats.references()).append(" Key Vault reference").append(stats.references() == 1 ? "" : "s")
                 .append(':');
+        Map<List<Object>, List<ResolutionFailure>> byReason = new LinkedHashMap<>();
         for (ResolutionFailure f : failures) {
-            sb.append("\n  - ").append(f.describe());
+            byReason.computeIfAbsent(List.of(f.kind(), String.valueOf(f.message())), k -> new ArrayList<>()).add(f);
+        }
+        for (List<ResolutionFailure> same : byReason.values()) {
+            if (same.size() == 1) {
+                sb.append("\n  - ").append(same.get(0).describe());
+                continue;
+            }
+            ResolutionFailure first = same.get(0);
+            sb.append("\n  - ").append(first.kind().words()).append(" - ").append(first.message()).append(':');
+            for (ResolutionFailure f : same) {
+                sb.append("\n      ").append(f.where());
+            }
         }
         return sb.toString();
     }

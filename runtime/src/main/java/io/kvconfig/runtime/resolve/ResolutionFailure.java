@@ -16,6 +16,11 @@ public record ResolutionFailure(String property, String secretName, String vault
 
     /** One line: property, secret, vault, reason. */
     public String describe() {
+        return where() + ": " + kind.words() + " - " + message;
+    }
+
+    /** Property, secret and vault, without the reason. */
+    public String where() {
         StringBuilder sb = new StringBuilder("property '").append(property).append('\'');
         if (secretName != null) {
             sb.append(", secret '").append(secretName).append('\'');
@@ -23,6 +28,6 @@ public record ResolutionFailure(String property, String secretName, String vault
         if (vaultUrl != null) {
             sb.append(" in ").append(vaultUrl);
         }
-        return sb.append(": ").append(kind.words()).append(" - ").append(message).toString();
+        return sb.toString();
     }
 }

@@ -46,6 +46,9 @@ public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
+    static final String NO_VAULT_HINT = "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL"
+            + " (https://<vault-name>.vault.azure.net), or write a reference as a full secret URI"
+            + " (@kv:https://<vault-host>/secrets/<name>)";
 
     private final KeyVaultClients clients;
     private final KeyVaultSettings settings;
@@ -78,18 +81,31 @@ public final class SecretResolver {
             try {
                 refs.put(property, SecretReferenceParser.parse(raw));
             } catch (InvalidReferenceException e) {
-                invalid.add(new ResolutionFailure(property, null, null, FailureKind.INVALID_REFERENCE, e.getMessage()));
+                invalid.add(invalidReference(property, e));
             }
         });
-        Resolution r = resolve(refs);
+        return resolve(refs, invalid);
+    }
+
+    /** The failure of a reference that did not parse. */
+    public static ResolutionFailure invalidReference(String property, InvalidReferenceException e) {
+        return new ResolutionFailure(property, null, null, FailureKind.INVALID_REFERENCE, e.getMessage());
+    }
+
+    /**
+     * Resolves parsed references; {@code invalid} (references that did not parse, see {@link #invalidReference}) are
+     * reported first in the same report and counted among its references.
+     */
+    public Resolution resolve(Map<String, SecretReference> references, List<ResolutionFailure> invalid) {
+        Resolution r = resolve(references);
         if (invalid.isEmpty()) {
             return r;
         }
         List<ResolutionFailure> failures = new ArrayList<>(invalid);
         failures.addAll(r.failures());
         Resolution.Stats s = r.stats();
-        return new Resolution(r.values(), failures, r.skipped(),
-                new Resolution.Stats(s.references() + invalid.size(), s.distinctSecrets(), s.requestsSent(), s.elapsedMillis()));
+        return new Resolution(r.values(), failures, r.skipped(), new Resolution.Stats(s.references() + invalid.size(),
+                s.distinctSecrets(), s.resolvedSecrets(), s.requestsSent(), s.elapsedMillis()));
     }
 
     /** Resolves every reference (property name -> reference). Never throws for a failed reference: see {@link Resolution#orThrow()}. */
@@ -150,9 +166,8 @@ public final class SecretResolver {
             references.forEach((property, ref) -> {
                 String vault = ref.vaultUrlOr(defaultVault);
                 if (vault == null) {
-                    early.add(new ResolutionFailure(property, ref.name(), null, FailureKind.NO_VAULT_CONFIGURED,
-                            "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL (https://<vault-name>.vault.azure.net),"
-                                    + " or use the full secret URI @kv:https://<vault-host>/secrets/" + ref.name()));
+                    // one wording for every such reference: the report says it once for all of them
+                    early.add(new ResolutionFailure(property, ref.name(), null, FailureKind.NO_VAULT_CONFIGURED, NO_VAULT_HINT));
                     return;
                 }
                 Key key = new Key(vault, ref.name().toLowerCase(Locale.ROOT), ref.version());
@@ -225,13 +240,14 @@ public final class SecretResolver {
                 return retryFirewallBlocked(List.of(primer)).then(Mono.defer(() -> {
                     Outcome p = primer.outcome;
                     boolean vaultWide = !p.ok() && switch (p.kind()) {
-                        case AUTHENTICATION_FAILED, UNREACHABLE, FIREWALL_BLOCKED, TIMED_OUT, THROTTLED -> true;
+                        case AUTHENTICATION_FAILED, CHALLENGE_RESOURCE_MISMATCH, UNREACHABLE, TLS_UNTRUSTED, FIREWALL_BLOCKED, TIMED_OUT,
+                                THROTTLED -> true;
                         default -> false;
                     };
                     if (vaultWide) {
+                        // the same outcome, so the report states the vault's one reason once for all its references
                         for (Target t : rest) {
-                            t.outcome = Outcome.failed(p.kind(), "not requested: " + p.message()
-                                    + " (seen for secret '" + primer.name + "' in the same vault)");
+                            t.outcome = p;
                         }
                         return Mono.<Void> empty();
                     }
@@ -364,7 +380,9 @@ public final class SecretResolver {
                 }
             }
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), requests.get(), elapsed);
+            int resolvedSecrets = (int) targets.values().stream().filter(t -> t.outcome != null && t.outcome.ok()).count();
+            Resolution.Stats stats = new Resolution.Stats(references.size(), targets.size(), resolvedSecrets, requests.get(),
+                    elapsed);
             // DEBUG only: each caller prints its own one summary line (the extension's startup line, the CLI's)
             for (ResolutionFailure s : skipped) {
                 LOG.debugf("Optional Key Vault reference in '%s': secret '%s' not found, property left unset", s.property(),

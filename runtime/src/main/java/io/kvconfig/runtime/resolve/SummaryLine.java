@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The one startup summary, in the same words for the extension (its INFO line) and the container CLI (stderr):
  * {@code Key Vault: resolved N references to M secrets in T ms (fetch F ms, R requests)}, then notes such as the
- * optional references that were not found. Names only, never a value. The benchmarks parse this line.
+ * optional references that were not found, counted apart from the resolved ones. Names only, never a value. The
+ * benchmarks parse this line.
  */
 public final class SummaryLine {
 
@@ -13,6 +14,8 @@ public final class SummaryLine {
     }
 
     /**
+     * @param references the references that got a value
+     * @param secrets the distinct secrets those values came from
      * @param totalMillis the whole phase (settings, clients, credential, fetches)
      * @param fetch the resolver's own figures: its batch time and the requests it sent
      * @param notes appended as {@code "; note"} each
@@ -27,12 +30,14 @@ public final class SummaryLine {
         return sb.toString();
     }
 
-    /** {@code optional, not found (left unset): NAME (secret 'x'), ...}, or null when there is none. */
+    /**
+     * {@code N optional reference(s) not found (left unset): NAME (secret 'x'), ...}, or null when there is none.
+     */
     public static String optionalMissing(List<ResolutionFailure> skipped) {
         if (skipped.isEmpty()) {
             return null;
         }
-        return "optional, not found (left unset): " + String.join(", ",
-                skipped.stream().map(s -> s.property() + " (secret '" + s.secretName() + "')").toList());
+        return skipped.size() + " optional reference" + (skipped.size() == 1 ? "" : "s") + " not found (left unset): "
+                + String.join(", ", skipped.stream().map(s -> s.property() + " (secret '" + s.secretName() + "')").toList());
     }
 }

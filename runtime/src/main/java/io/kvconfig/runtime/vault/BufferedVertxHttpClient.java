@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+
+import org.jboss.logging.Logger;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeader;
@@ -22,6 +25,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import reactor.core.publisher.Flux;
@@ -43,6 +50,8 @@ import reactor.core.scheduler.Schedulers;
  * connection on HTTP/2 and failed with a NoSuchElementException on HTTP/1.1. Its JDK adapter pins HTTP/1.1.
  */
 final class BufferedVertxHttpClient implements HttpClient {
+
+    private static final Logger LOG = Logger.getLogger(BufferedVertxHttpClient.class);
 
     /** Larger answers are refused: none of the APIs used here comes near it. */
     static final int MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -66,8 +75,58 @@ final class BufferedVertxHttpClient implements HttpClient {
         return send(request, Context.NONE);
     }
 
+    /**
+     * One call, sent again once when the server never processed it: the pooled connection it went to had been
+     * dropped (Key Vault's front ends close idle HTTP/2 connections, with or without a GOAWAY, without notice), so
+     * the request never reached the server, and a new connection is opened for the second try. Only failures before
+     * any answer count, and a plain connection close only for methods without side effects (a refused HTTP/2 stream
+     * is never processed, whatever its method). The process-wide clients live as long as the app: their next call
+     * after a long idle time must not fail for it.
+     */
     @Override
     public Mono<HttpResponse> send(HttpRequest request, Context context) {
+        return Mono.defer(() -> {
+            AtomicBoolean answered = new AtomicBoolean();
+            return exchange(request, answered)
+                    .onErrorResume(e -> !answered.get() && neverProcessed(e, request.getHttpMethod()), e -> {
+                        LOG.debugf("%s %s: the connection was gone (%s); sending it once more on a new connection",
+                                request.getHttpMethod(), request.getUrl().getPath(), e.toString());
+                        return exchange(request, new AtomicBoolean());
+                    });
+        });
+    }
+
+    /**
+     * A failure that says the server never processed the request (see {@link #send(HttpRequest, Context)}): a refused
+     * or never created HTTP/2 stream (any method), or, for GET and HEAD, the connection failing under the request.
+     * Not a connection that could not be opened (refused, DNS, TLS handshake): a new one would fail the same way, and
+     * the caller's backoff handles those.
+     */
+    static boolean neverProcessed(Throwable error, com.azure.core.http.HttpMethod method) {
+        boolean safe = method == com.azure.core.http.HttpMethod.GET || method == com.azure.core.http.HttpMethod.HEAD;
+        boolean connectionLost = false;
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.GeneralSecurityException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return false;
+            }
+            if (t instanceof Http2Exception h && (h.error() == Http2Error.REFUSED_STREAM
+                    || t instanceof Http2Exception.StreamException || String.valueOf(h.getMessage()).contains("GOAWAY")
+                    || String.valueOf(h.getMessage()).contains("after connection was closed"))) {
+                // the stream was refused, or never created on a connection that was gone ("Attempted to create
+                // stream id N after connection was closed")
+                return true;
+            }
+            if (t instanceof StreamResetException r && r.getCode() == Http2Error.REFUSED_STREAM.code()) {
+                return true;
+            }
+            connectionLost |= t instanceof HttpClosedException || t instanceof IOException || t instanceof Http2Exception;
+        }
+        return safe && connectionLost;
+    }
+
+    private Mono<HttpResponse> exchange(HttpRequest request, AtomicBoolean answered) {
         return Mono.defer(() -> {
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.valueOf(request.getHttpMethod().name()))
@@ -89,7 +148,10 @@ final class BufferedVertxHttpClient implements HttpClient {
                         // the reader is attached to the response future before the request goes out (what
                         // send(handler) does; the Future send() ends the request first): a small answer can then
                         // never complete that future, and end, while no listener is there to take its body
-                        Future<HttpResponse> read = req.response().compose(resp -> read(request, resp));
+                        Future<HttpResponse> read = req.response().compose(resp -> {
+                            answered.set(true);
+                            return read(request, resp);
+                        });
                         if (payload == null) {
                             req.end();
                         } else {

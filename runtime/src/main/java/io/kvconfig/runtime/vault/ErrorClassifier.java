@@ -102,15 +102,11 @@ public final class ErrorClassifier {
         if (e instanceof TimeoutException) {
             return new Classified(FailureKind.TIMED_OUT, true, null, "no response in time", 0);
         }
+        Classified tls = tlsUntrusted(e);
+        if (tls != null) {
+            return tls;
+        }
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof SSLPeerUnverifiedException || c instanceof GeneralSecurityException
-                    || (c instanceof SSLHandshakeException && c.getCause() instanceof GeneralSecurityException)
-                    || (c instanceof SSLException && String.valueOf(c.getMessage()).contains("PKIX"))) {
-                return new Classified(FailureKind.UNREACHABLE, false, null,
-                        "TLS handshake failed (" + cut(oneLine(c.getMessage())) + "); the vault's certificate is not trusted "
-                                + "or does not match its host name; for a private CA set quarkus.kvconfig.tls.trust-store",
-                        0);
-            }
             if (c instanceof UnknownHostException) {
                 return new Classified(FailureKind.UNREACHABLE, true, null,
                         "cannot resolve the vault host (" + cut(oneLine(c.getMessage())) + "); check the vault URL and DNS",
@@ -123,7 +119,7 @@ public final class ErrorClassifier {
                                 + "); check the vault URL, network and proxy", 0);
             }
             if (c instanceof SSLException || c instanceof IOException || c instanceof HttpClosedException
-                    || c instanceof StreamResetException) {
+                    || c instanceof StreamResetException || c instanceof io.netty.handler.codec.http2.Http2Exception) {
                 return new Classified(FailureKind.UNREACHABLE, true, null,
                         "connection failed (" + c.getClass().getSimpleName() + ": " + cut(oneLine(c.getMessage())) + ")",
                         0);
@@ -131,6 +127,24 @@ public final class ErrorClassifier {
         }
         // unknown: quote the type only, its message could echo response content
         return new Classified(FailureKind.UNEXPECTED, false, null, "unexpected " + e.getClass().getName(), 0);
+    }
+
+    /**
+     * A TLS trust failure anywhere in the cause chain (the transport wraps the JDK's PKIX error in a generic
+     * "Failed to create SSL connection"): not transient, so never retried.
+     */
+    private static Classified tlsUntrusted(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SSLPeerUnverifiedException || c instanceof GeneralSecurityException
+                    || (c instanceof SSLException && String.valueOf(c.getMessage()).contains("PKIX"))) {
+                return new Classified(FailureKind.TLS_UNTRUSTED, false, null,
+                        "the TLS handshake refused it (" + cut(oneLine(c.getMessage())) + "); for a private CA or a local"
+                                + " test vault set quarkus.kvconfig.tls.trust-store to its CA certificate (PEM or PKCS#12);"
+                                + " check too that the vault URL's host is the one the certificate names",
+                        0);
+            }
+        }
+        return null;
     }
 
     private static final Pattern CHALLENGE_MISMATCH = Pattern.compile(
@@ -144,11 +158,12 @@ public final class ErrorClassifier {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             Matcher m = CHALLENGE_MISMATCH.matcher(String.valueOf(c.getMessage()));
             if (m.find()) {
-                return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
-                        "the server's authentication challenge asks for a token for '" + m.group(1)
-                                + "', whose domain does not contain the server's host, so no token was sent "
-                                + "(challenge resource verification); a Key Vault URL looks like https://<name>.vault.azure.net (or the "
-                                + "vault domain of another Azure cloud); check the vault URL",
+                return new Classified(FailureKind.CHALLENGE_RESOURCE_MISMATCH, false, null,
+                        "it asks for a token for '" + m.group(1) + "', whose domain does not contain the vault's host,"
+                                + " so no token was sent (challenge resource verification)."
+                                + " A Key Vault URL looks like https://<name>.vault.azure.net (or the vault domain of another"
+                                + " Azure cloud): check the vault URL; for a local test vault (not Azure) set"
+                                + " quarkus.kvconfig.challenge-resource-verification=false",
                         0);
             }
         }
@@ -189,10 +204,20 @@ public final class ErrorClassifier {
                     return new Classified(FailureKind.DISABLED, false, null,
                             "the secret (version) is disabled; enable it or reference another version" + service, status);
                 }
+                // authorization, not the network: the firewall hook is not called for it (not FIREWALL_BLOCKED)
+                String grant;
+                if (inner.equalsIgnoreCase("ForbiddenByRbac")) {
+                    grant = "the vault uses Azure RBAC: grant the identity the 'Key Vault Secrets User' role (reads; "
+                            + "'Key Vault Secrets Officer' to write) on the vault or the secret";
+                } else if (inner.equalsIgnoreCase("AccessDenied")) {
+                    grant = "the vault uses access policies: give the identity an access policy with the secret "
+                            + "permission 'get' (reads; 'set' to write)";
+                } else {
+                    grant = "grant it the 'Key Vault Secrets User' role on the vault (or a 'get' secret access policy)";
+                }
                 return new Classified(FailureKind.ACCESS_DENIED, false, null,
-                        "the identity of " + credentialDescription + " may not read this secret; grant it the "
-                                + "'Key Vault Secrets User' role on the vault (or a 'get' secret access policy)" + service,
-                        status);
+                        "the identity of " + credentialDescription + " may not read this secret; " + grant + service,
+                        status, inner.isEmpty() ? null : inner, null);
             }
             case 429:
                 return new Classified(FailureKind.THROTTLED, true, retryAfter(response), "the vault throttled the requests"

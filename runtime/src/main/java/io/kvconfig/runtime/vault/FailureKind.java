@@ -7,7 +7,15 @@ public enum FailureKind {
     ACCESS_DENIED("access denied"),
     FIREWALL_BLOCKED("blocked by the vault firewall"),
     UNREACHABLE("vault unreachable"),
+    /** The vault's TLS certificate is not trusted (or not for its host name): not transient, never retried. */
+    TLS_UNTRUSTED("the vault's certificate is not trusted"),
     AUTHENTICATION_FAILED("authentication failed"),
+    /**
+     * The vault's 401 challenge names a resource whose domain does not contain the vault's host, so the SDK sent no
+     * token (challenge resource verification): a vault URL that is not Key Vault's, or a local test vault with
+     * verification left on.
+     */
+    CHALLENGE_RESOURCE_MISMATCH("authentication failed: the vault's challenge names a resource that does not match its host"),
     THROTTLED("throttled"),
     TIMED_OUT("timed out"),
     INVALID_REFERENCE("invalid reference"),

@@ -1,6 +1,7 @@
 package io.kvconfig.runtime.vault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,17 @@ public final class KeyVaultClients implements AutoCloseable {
     private static final RetryOptions NO_RETRIES = new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(1)))
             .setShouldRetryCondition(condition -> false);
 
+    /**
+     * SDK loggers that log a failure at ERROR, with a stack trace, right before handing the same failure to the
+     * caller, who classifies it and reports it in one message: the retry policy ("Retry attempts have been
+     * exhausted", logged even with retries off as here) and the secrets client's challenge policy (a challenge
+     * resource that does not match the vault's host). Turned off unless the application configured a level for
+     * them. Held strongly: java.util.logging keeps loggers weakly, and a collected logger would forget its level.
+     */
+    static final List<java.util.logging.Logger> SDK_DUPLICATE_ERROR_LOGGERS = List.of(
+            quiet("com.azure.core.http.policy.RetryPolicy"),
+            quiet("com.azure.security.keyvault.secrets.implementation.KeyVaultCredentialPolicy"));
+
     private final KeyVaultSettings settings;
     private final Vertx vertx;
     private final HttpClient httpClient;
@@ -105,6 +117,14 @@ public final class KeyVaultClients implements AutoCloseable {
         this.credential = buildCredential(settings, httpClient);
         this.credentialDescription = describeCredential(settings);
         LOG.debugf("Key Vault clients created: %s", settings);
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        if (logger.getLevel() == null) {
+            logger.setLevel(java.util.logging.Level.OFF);
+        }
+        return logger;
     }
 
     private static HttpClientOptions options(TrustOptions trust) {

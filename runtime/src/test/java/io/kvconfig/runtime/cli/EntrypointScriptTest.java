@@ -247,9 +247,11 @@ class EntrypointScriptTest {
         assertThat(Files.readAllBytes(dotenv)).isEqualTo(dotenvBefore);
         assertThat(Files.getLastModifiedTime(dotenv)).isEqualTo(mtimeBefore);
         assertNoValues(r);
-        // 7 references (6 set, OPTIONAL_GONE unset) to 5 distinct secrets: one summary line, the extension's words
-        assertThat(r.stderr()).containsPattern("(?m)^kvconfig: Key Vault: resolved 7 references to 5 secrets in \\d+ ms"
-                + " \\(fetch \\d+ ms, 5 requests\\); optional, not found \\(left unset\\): OPTIONAL_GONE \\(secret 'not-there'\\)$");
+        // 7 references to 5 distinct secrets, 5 requests: 6 resolved from 4 secrets, and OPTIONAL_GONE (unset) counted
+        // apart; one summary line, the extension's words
+        assertThat(r.stderr()).containsPattern("(?m)^kvconfig: Key Vault: resolved 6 references to 4 secrets in \\d+ ms"
+                + " \\(fetch \\d+ ms, 5 requests\\); 1 optional reference not found \\(left unset\\): OPTIONAL_GONE"
+                + " \\(secret 'not-there'\\)$");
     }
 
     @Test
@@ -265,6 +267,41 @@ class EntrypointScriptTest {
         assertThat(r.stderr()).contains("DB_PASSWORD").contains("no-such-secret").contains("not found")
                 .contains("not starting");
         assertNoValues(r);
+    }
+
+    /**
+     * A vault that refuses connections: the entrypoint prints the resolver's ONE report (the SDK's own
+     * "Retry attempts have been exhausted" ERROR with its stack trace is not printed before it) and its own line.
+     */
+    @Test
+    void anUnreachableVaultIsOneMessageWithoutTheSdkRetryLog() throws Exception {
+        Path work = dir("unreachable");
+        Map<String, String> vaultEnv = new HashMap<>(VAULT_ENV);
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        vaultEnv.put("KEY_VAULT_URL", "https://localhost:" + closedPort);
+        Map<String, String> env = containerEnv(dir("unreachable-data"), vaultEnv);
+        env.put("QUARKUS_KVCONFIG_STARTUP_TIMEOUT", "2S");
+        env.put("DB_PASSWORD", "@kv:db-password");
+        env.put("API_KEY", "@kv:api-key");
+        env.put("RAN", work.resolve("ran").toString());
+        Result r = finish(start(env, work, "touch \"$RAN\""), work);
+        assertThat(r.exit()).isNotZero();
+        assertThat(work.resolve("ran")).as("the command never ran").doesNotExist();
+        String err = r.stderr();
+        assertThat(err).doesNotContain("Retry attempts have been exhausted").doesNotContain("az.sdk.message")
+                .doesNotContain("RetryPolicy").doesNotContainPattern("(?m)^\\s+at ");
+        // the resolver's report once, naming both variables and the reason; then the entrypoint's own line
+        assertThat(err.split("Could not resolve", -1)).as(err).hasSize(2);
+        assertThat(err).contains("kvconfig: Could not resolve 2 of 2 Key Vault references in environment variables:")
+                .contains("DB_PASSWORD").contains("API_KEY").contains("vault unreachable").contains("not starting");
+        assertThat(err.lines().filter(l -> !l.isBlank() && !l.startsWith("kvconfig: ") && !l.startsWith("entrypoint: ")
+                && !l.startsWith("  "))).as(err).isEmpty();
+        for (String v : VALUES) {
+            assertThat(err).doesNotContain(v);
+        }
     }
 
     @Test

@@ -91,6 +91,23 @@ class ReferenceBatchAliasTest {
         }
     }
 
+    @Test
+    void anOptionalReferenceNotFoundIsCountedApartFromTheResolvedOnes() throws Exception {
+        SmallRyeConfig config = config("@kv:admin-secret", Map.of("app.gone", "@kv?:gone-secret",
+                "app.also", "@kv:ADMIN-SECRET"));
+        try (LogCapture capture = new LogCapture()) {
+            assertThat(config.getConfigValue("ADMIN_SECRET").getValue()).isEqualTo(VALUE);
+            assertThat(config.getConfigValue("app.gone").getValue()).isNull();
+            String log = capture.text();
+            assertThat(log.lines().filter(l -> l.startsWith("INFO io.kvconfig")).toList())
+                    .singleElement().asString()
+                    .matches("INFO io\\.kvconfig Key Vault: resolved 2 references to 1 secrets in \\d+ ms"
+                            + " \\(fetch \\d+ ms, 2 requests\\); 1 optional reference not found \\(left unset\\):"
+                            + " app\\.gone \\(secret 'gone-secret'\\)");
+            assertThat(log).doesNotContain(VALUE);
+        }
+    }
+
     private SmallRyeConfig config(String reference, Map<String, String> overrides) throws Exception {
         Path env = Files.createTempDirectory(tmp, "env").resolve(".env");
         Files.writeString(env, "# one line\nADMIN_SECRET=" + reference + "\n");

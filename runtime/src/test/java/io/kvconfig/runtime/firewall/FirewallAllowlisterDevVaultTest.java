@@ -212,6 +212,39 @@ class FirewallAllowlisterDevVaultTest {
         assertThat(writes()).isZero();
     }
 
+    /** A vault never given network rules has no properties.networkAcls at all: public traffic, nothing to add. */
+    @Test
+    void vaultWithoutNetworkAclsNeedsNoRule() {
+        vault.firewall().removeNetworkAcls();
+        assertThat(vault.firewall().hasNetworkAcls()).isFalse();
+        AllowlistResult r = allowlister().allowlist();
+        assertThat(r.ok()).as(String.valueOf(r.error())).isTrue();
+        assertThat(r.added()).isFalse();
+        assertThat(r.message()).contains("no rule needed");
+        assertThat(writes()).isZero();
+        assertThat(vault.firewall().hasNetworkAcls()).isFalse();
+        // and resolution through the hook works on it
+        Resolution res = new SecretResolver(clients(), clients().settings(), allowlister()).resolveValues(
+                Map.of("db.password", "@kv:db-password"));
+        assertThat(res.successful()).as(res.failureReport()).isTrue();
+    }
+
+    /** The first rule ever on such a vault: the PATCH creates networkAcls holding only that rule. */
+    @Test
+    void firstRuleOnAVaultWithoutNetworkAcls() {
+        vault.firewall().removeNetworkAcls().publicNetworkAccess("Disabled");
+        config.put("quarkus.kvconfig.firewall.allow-public-network-access", "true");
+        config.put("quarkus.kvconfig.firewall.propagation-timeout", "0S");
+        AllowlistResult r = allowlister().allowlist();
+        assertThat(r.ok()).as(String.valueOf(r.error())).isTrue();
+        assertThat(r.added()).isTrue();
+        assertThat(vault.firewall().hasNetworkAcls()).isTrue();
+        assertThat(vault.firewall().ipRules()).containsExactly(IP + "/32");
+        assertThat(vault.journal().count("VaultPatch")).isEqualTo(1);
+        assertThat(vault.journal().count("VaultPut")).isZero();
+        assertThat(vault.firewall().publicNetworkAccess()).isEqualTo("Disabled");
+    }
+
     @Test
     void publicAccessDisabledIsReportedAndNothingIsWritten() {
         vault.firewall().publicNetworkAccess("Disabled");

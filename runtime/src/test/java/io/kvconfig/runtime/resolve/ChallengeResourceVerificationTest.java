@@ -103,9 +103,10 @@ class ChallengeResourceVerificationTest {
         assertThat(r.values()).isEmpty();
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.property()).isEqualTo("db.password");
-            assertThat(f.kind()).isEqualTo(FailureKind.AUTHENTICATION_FAILED);
+            assertThat(f.kind()).isEqualTo(FailureKind.CHALLENGE_RESOURCE_MISMATCH);
             assertThat(f.message()).contains("no token was sent").contains("'https://vault.azure.net/.default'")
-                    .contains("https://<name>.vault.azure.net").doesNotContain(VALUE);
+                    .contains("https://<name>.vault.azure.net").doesNotContain(VALUE)
+                    .contains("quarkus.kvconfig.challenge-resource-verification=false");
         });
         assertThatThrownBy(r::orThrow).hasMessageContaining("db.password").hasMessageContaining("authentication failed")
                 .hasMessageContaining("no token was sent");
@@ -115,6 +116,34 @@ class ChallengeResourceVerificationTest {
         assertThat(vault.journal().count("GetSecret")).isZero();
         assertThat(vault.journal().count("SetSecret")).isZero();
         assertThat(vault.secretValue("never-written")).isEmpty();
+    }
+
+    @Test
+    void verificationLeftOnAgainstALocalVaultSaysWhatToSetOnce() {
+        KeyVaultSettings s = settings(vault.vaultUrl());
+        Map<String, String> raw = new LinkedHashMap<>();
+        raw.put("db.password", "@kv:db-password");
+        raw.put("api.key", "@kv:api-key");
+        Resolution r;
+        String log;
+        try (LogCapture capture = new LogCapture(); KeyVaultClients clients = new KeyVaultClients(s)) {
+            r = new SecretResolver(clients, s, null).resolveValues(raw);
+            log = capture.text();
+        }
+        assertThat(r.failures()).hasSize(2)
+                .allSatisfy(f -> assertThat(f.kind()).isEqualTo(FailureKind.CHALLENGE_RESOURCE_MISMATCH));
+        String report = r.failureReport();
+        assertThat(report).contains("db.password").contains("api.key")
+                .contains("the vault's challenge names a resource that does not match its host")
+                .doesNotContain("unexpected").doesNotContain("RuntimeException").doesNotContain(VALUE);
+        // the reason and the setting for a local test vault, once for both references
+        assertThat(report.split("challenge-resource-verification=false", -1)).hasSize(2);
+        // the first request's challenge was refused; the other reference was not sent
+        assertThat(r.stats().requestsSent()).isEqualTo(1);
+        assertThat(vault.journal().count("AuthorizationHeader")).isZero();
+        // that report is the one message: nothing logged at WARN or above, no value
+        assertThat(log.lines().filter(l -> l.matches("^(ERROR|SEVERE|FATAL|WARN|WARNING) .*"))).isEmpty();
+        assertThat(log).doesNotContain(VALUE);
     }
 
     @Test
@@ -130,7 +159,7 @@ class ChallengeResourceVerificationTest {
         assertThat(r.values()).containsOnlyKeys("good");
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.property()).isEqualTo("foreign");
-            assertThat(f.kind()).isEqualTo(FailureKind.AUTHENTICATION_FAILED);
+            assertThat(f.kind()).isEqualTo(FailureKind.CHALLENGE_RESOURCE_MISMATCH);
         });
         // one token went out: to the Key Vault host, for the one secret it served
         assertThat(vault.journal().count("AuthorizationHeader")).isEqualTo(1);

@@ -160,10 +160,11 @@ class ErrorClassifierTest {
                 + "https://aka.ms/azsdk/blog/vault-uri for more information.");
         for (Throwable e : new Throwable[] {sdk, new java.util.concurrent.CompletionException(sdk)}) {
             Classified c = classify(e);
-            assertThat(c.kind()).isEqualTo(FailureKind.AUTHENTICATION_FAILED);
+            assertThat(c.kind()).isEqualTo(FailureKind.CHALLENGE_RESOURCE_MISMATCH);
             assertThat(c.retryable()).isFalse();
             assertThat(c.detail()).contains("'https://vault.azure.net/.default'").contains("no token was sent")
-                    .contains("check the vault URL");
+                    .contains("check the vault URL").contains("does not contain the vault's host")
+                    .contains("quarkus.kvconfig.challenge-resource-verification=false");
         }
         // any other plain RuntimeException stays unexpected
         assertThat(classify(new RuntimeException("something else")).kind()).isEqualTo(FailureKind.UNEXPECTED);
@@ -251,9 +252,18 @@ class ErrorClassifierTest {
         SSLHandshakeException ssl = new SSLHandshakeException("PKIX path building failed");
         ssl.initCause(new CertificateException("unable to find valid certification path"));
         Classified c = classify(new RuntimeException(ssl));
-        assertThat(c.kind()).isEqualTo(FailureKind.UNREACHABLE);
+        assertThat(c.kind()).isEqualTo(FailureKind.TLS_UNTRUSTED);
         assertThat(c.retryable()).isFalse();
         assertThat(c.detail()).contains("quarkus.kvconfig.tls.trust-store");
+        // as the Vert.x transport reports it: a generic handshake failure around the JDK's PKIX error
+        SSLHandshakeException inner = new SSLHandshakeException("PKIX path building failed: unable to find valid path");
+        inner.initCause(new CertificateException("unable to find valid certification path"));
+        SSLHandshakeException outer = new SSLHandshakeException("Failed to create SSL connection");
+        outer.initCause(inner);
+        Classified wrapped = classify(outer);
+        assertThat(wrapped.kind()).isEqualTo(FailureKind.TLS_UNTRUSTED);
+        assertThat(wrapped.retryable()).isFalse();
+        assertThat(FailureKind.TLS_UNTRUSTED.words()).isEqualTo("the vault's certificate is not trusted");
     }
 
     @Test
