@@ -140,6 +140,62 @@ class CredentialsTest {
         assertNoCredentialMaterial(r);
     }
 
+    // ---- managed identity, from the environment the platform sets ----
+
+    @Test
+    void managedIdentityReadsAppServiceVariablesFromTheEnvironment() throws Exception {
+        Path home = home("mi-appservice");
+        Map<String, String> env = baseEnv(home, false);
+        env.put("QUARKUS_KVCONFIG_CREDENTIAL_TYPE", "managed-identity");
+        // App Service / Container Apps: the platform sets these (no quarkus.kvconfig.credential.identity-endpoint)
+        env.put("IDENTITY_ENDPOINT", vault.identityEndpoint());
+        env.put("IDENTITY_HEADER", vault.identityHeader());
+
+        Run r = run(env);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.records()).containsExactly("SDB_PASSWORD=" + SECRET_VALUE, ResolveEnvMain.DONE);
+        assertThat(vault.journal().count("Token")).isEqualTo(1);
+        assertNoCredentialMaterial(r);
+    }
+
+    @Test
+    void managedIdentityOnAVmAsksImds() throws Exception {
+        Path home = home("mi-imds");
+        Map<String, String> env = baseEnv(home, false);
+        env.put("QUARKUS_KVCONFIG_CREDENTIAL_TYPE", "managed-identity");
+        // IMDS at the dev vault's token endpoint (the variable AKS pod identity sets; the path is IMDS's)
+        env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", vault.podIdentityAuthorityHost());
+
+        Run r = run(env);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.records()).containsExactly("SDB_PASSWORD=" + SECRET_VALUE, ResolveEnvMain.DONE);
+        assertThat(vault.journal().entries()).filteredOn(e -> e.operation().equals("Token"))
+                .extracting(e -> e.path()).containsExactly("/metadata/identity/oauth2/token");
+        assertNoCredentialMaterial(r);
+    }
+
+    @Test
+    void managedIdentityWithAWrongHeaderStopsTheStartNamingTheCredential() throws Exception {
+        Path home = home("mi-wrong");
+        Map<String, String> env = baseEnv(home, false);
+        env.put("QUARKUS_KVCONFIG_CREDENTIAL_TYPE", "managed-identity");
+        env.put("IDENTITY_ENDPOINT", vault.identityEndpoint());
+        env.put("IDENTITY_HEADER", "not-the-identity-header");
+
+        Run r = run(env);
+
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(report(r)).contains("property 'DB_PASSWORD', secret 'db-password'")
+                .contains("authentication failed").contains("ManagedIdentityCredential")
+                .doesNotContain("not-the-identity-header").doesNotContain(vault.identityHeader());
+        assertThat(r.err()).doesNotContain(vault.identityHeader());
+        assertThat(vault.journal().count("TokenRejected")).isGreaterThanOrEqualTo(1);
+        assertThat(vault.journal().count("GetSecret")).isZero();
+        assertNoCredentialMaterial(r);
+    }
+
     // ---- Azure CLI ----
 
     @Test
