@@ -322,6 +322,11 @@ public final class DevVault implements AutoCloseable {
         return "DevVault[" + (https == null ? "not started" : vaultUrl()) + "]";
     }
 
+    /** Whether a workload identity is registered ({@link Builder#workloadIdentity}). */
+    public boolean hasWorkloadIdentities() {
+        return !settings.workloadIdentities.isEmpty();
+    }
+
     /** The names the HTTPS port's certificate holds, which Entra's instance discovery answers as its own cloud. */
     private List<String> ownHosts() {
         List<String> hosts = new java.util.ArrayList<>(List.of("localhost"));
