@@ -322,6 +322,28 @@ public final class DevVault implements AutoCloseable {
         return "DevVault[" + (https == null ? "not started" : vaultUrl()) + "]";
     }
 
+    /** Whether a workload identity is registered ({@link Builder#workloadIdentity}). */
+    public boolean hasWorkloadIdentities() {
+        return !settings.workloadIdentities.isEmpty();
+    }
+
+    /** The names the HTTPS port's certificate holds, which Entra's instance discovery answers as its own cloud. */
+    private List<String> ownHosts() {
+        List<String> hosts = new java.util.ArrayList<>(List.of("localhost"));
+        hosts.addAll(settings.hostNames);
+        return List.copyOf(hosts);
+    }
+
+    /**
+     * The Entra ID authority host of the workload identity token side ({@code AZURE_AUTHORITY_HOST}):
+     * {@code https://<hostName>:<port>/}. MSAL sends its instance discovery for any host but Entra's own to
+     * {@code login.microsoftonline.com} on the same port, so a client must also resolve that name to the dev vault
+     * and the certificate must name it ({@link Builder#hostNames}).
+     */
+    public String authorityHost(String hostName) {
+        return vaultUrl(hostName) + "/";
+    }
+
     /** The token issuer, for tests that need the vault identity's ids. */
     Tokens tokens() {
         return state.tokens();
@@ -346,6 +368,7 @@ public final class DevVault implements AutoCloseable {
         Router router = new Router(
                 new DataPlane(at, tokens, firewall, faults, journal, store, secretAccess, this::vaultUrl),
                 new Arm(at, tokens, armAccess, journal, state.resource(), this::vaultUrl),
+                new Entra(tokens, at.tenantId(), settings.workloadIdentities, ownHosts()),
                 journal, at.publicIp());
         https = HttpsPort.start(bind.getHostAddress(), settings.httpsPort, state.tls().keyManagerFactory(),
                 settings.http2, settings.threads, faults::nextLatencyNanos, journal, router::handle);

@@ -91,6 +91,24 @@ public final class DevVaultMain {
                     case "--subscription-id" -> b.subscriptionId(value);
                     case "--resource-group" -> b.resourceGroup(value);
                     case "--vault-name" -> b.vaultName(value);
+                    case "--host-name" -> b.hostNames(value);
+                    case "--workload-identity" -> {
+                        int sep = value.indexOf('=');
+                        if (sep <= 0 || sep == value.length() - 1) {
+                            throw new IllegalArgumentException("takes CLIENT_ID=FEDERATED_TOKEN_FILE");
+                        }
+                        String file = value.substring(sep + 1);
+                        String token;
+                        try {
+                            token = java.nio.file.Files.readString(Path.of(file));
+                        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                            throw new IllegalArgumentException("cannot read the federated token file " + file);
+                        }
+                        if (token.isBlank()) {
+                            throw new IllegalArgumentException("the federated token file " + file + " is empty");
+                        }
+                        b.workloadIdentity(value.substring(0, sep), token);
+                    }
                     case "--secret" -> {
                         int sep = value.indexOf('=');
                         if (sep <= 0) {
@@ -103,7 +121,8 @@ public final class DevVaultMain {
             } catch (IllegalArgumentException e) {
                 // never echo the value: --secret carries one
                 throw new IllegalArgumentException(arg + ": " + (e instanceof NumberFormatException
-                        ? "not a number" : e.getMessage().replace(value, "<value>")));
+                        ? "not a number" : arg.equals("--secret") ? e.getMessage().replace(value, "<value>")
+                                : e.getMessage()));
             }
         }
         return b;
@@ -144,6 +163,11 @@ public final class DevVaultMain {
         out.println("  IP echo:                 " + v.ipEchoUrl() + "   (answers " + v.publicIp() + ")");
         out.println("  Token endpoint (App Svc):" + " " + v.identityEndpoint());
         out.println("  Token endpoint (IMDS):   " + v.podIdentityAuthorityHost() + "/metadata/identity/oauth2/token");
+        if (v.hasWorkloadIdentities()) {
+            out.println("  Entra ID (workload id):  " + v.vaultUrl() + "/<tenant>/oauth2/v2.0/token   (AZURE_AUTHORITY_HOST="
+                    + v.vaultUrl() + "/; MSAL also asks login.microsoftonline.com on this port: resolve it here"
+                    + " and add --host-name login.microsoftonline.com)");
+        }
         out.println("  CA certificate:          " + v.caCertificatePath());
         out.println("  Trust store (PKCS#12):   " + v.trustStorePath() + "   (password " + v.trustStorePassword() + ")");
         out.println("  State file:              " + v.stateFile().map(Path::toString).orElse("(none: in memory only)"));
@@ -203,6 +227,9 @@ public final class DevVaultMain {
                   --identity-header S   the IDENTITY_HEADER value to require (default random/saved)
                   --subscription-id S, --resource-group G, --vault-name V   the emulated ARM resource
                   --secret NAME=VALUE   set a secret at start unless the state file has it (repeatable)
+                  --host-name NAME      an extra DNS name in the HTTPS certificate (repeatable)
+                  --workload-identity CLIENT_ID=FILE   Entra ID's token side accepts FILE's content as the federated
+                                        token of CLIENT_ID (AZURE_FEDERATED_TOKEN_FILE); repeatable
                   --arm-deny-writes     ARM PUT/PATCH of the vault answer 403 AuthorizationFailed (no write role)
                   --arm-deny-reads      ARM GET of the vault answers 403 AuthorizationFailed (no read role)
                   --deny-secret-reads   secret reads answer 403 ForbiddenByRbac (AccessDenied with --access-policies)

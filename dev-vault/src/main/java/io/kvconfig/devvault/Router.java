@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * The HTTPS port's routes: {@code /secrets} and {@code /deletedsecrets} to the {@link DataPlane},
- * {@code /subscriptions} to {@link Arm}, {@code /ip} answered here. Turns a {@link ServiceError} into the service's
+ * {@code /subscriptions} to {@link Arm}, Entra ID's instance discovery, OpenID metadata and token paths to
+ * {@link Entra}, {@code /ip} answered here. Turns a {@link ServiceError} into the service's
  * error answer, a {@link Request.DropConnection} into no answer, and journals every request once.
  */
 final class Router {
@@ -15,12 +16,14 @@ final class Router {
 
     private final DataPlane dataPlane;
     private final Arm arm;
+    private final Entra entra;
     private final Journal journal;
     private final String publicIp;
 
-    Router(DataPlane dataPlane, Arm arm, Journal journal, String publicIp) {
+    Router(DataPlane dataPlane, Arm arm, Entra entra, Journal journal, String publicIp) {
         this.dataPlane = dataPlane;
         this.arm = arm;
+        this.entra = entra;
         this.journal = journal;
         this.publicIp = publicIp;
     }
@@ -50,10 +53,16 @@ final class Router {
                         r.sendText(200, publicIp + "\n");
                     }
                     default -> {
+                        if (Entra.handles(s)) {
+                            entra.handle(r);
+                            return;
+                        }
                         r.operation = "NotFound";
                         throw new ServiceError(404, "NotFound", "The requested resource was not found.");
                     }
                 }
+            } catch (Entra.EntraError e) {
+                e.send(r);
             } catch (ServiceError e) {
                 if (e.status == 400 || e.status == 405 || e.status == 413) {
                     journal.outcome("BadRequest");

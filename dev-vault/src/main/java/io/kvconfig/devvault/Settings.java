@@ -45,6 +45,7 @@ abstract class Settings<B extends Settings<B>> {
     Duration serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
+    final java.util.Map<String, String> workloadIdentities = new java.util.LinkedHashMap<>();
 
     /**
      * Extra DNS names the HTTPS port's certificate holds besides localhost, 127.0.0.1 and ::1, e.g.
@@ -62,6 +63,20 @@ abstract class Settings<B extends Settings<B>> {
                 hostNames.add(lower);
             }
         }
+        return self();
+    }
+
+    /**
+     * Registers a workload identity with Entra ID's token side (on the HTTPS port): a client-assertion token
+     * request for {@code clientId} whose {@code client_assertion} is exactly {@code federatedToken} (what AKS writes
+     * to {@code AZURE_FEDERATED_TOKEN_FILE}) gets a vault token; any other assertion gets Entra's AADSTS700213
+     * answer, an unknown client id AADSTS700016. Repeat for several identities.
+     */
+    public B workloadIdentity(String clientId, String federatedToken) {
+        if (clientId == null || clientId.isBlank() || federatedToken == null || federatedToken.isBlank()) {
+            throw new IllegalArgumentException("workloadIdentity needs a client id and a federated token");
+        }
+        workloadIdentities.put(clientId, federatedToken.strip());
         return self();
     }
 

@@ -82,6 +82,15 @@ final class Tokens {
     }
 
     Issued issue(String resource, Duration validFor) {
+        return issue(resource, validFor, clientId);
+    }
+
+    /** A token for another application of the tenant (a workload identity's client id as {@code appid}). */
+    Issued issue(String resource, String appId) {
+        return issue(resource, lifetime, appId);
+    }
+
+    private Issued issue(String resource, Duration validFor, String appId) {
         long now = Instant.now().getEpochSecond();
         long exp = now + validFor.toSeconds();
         ObjectNode header = MAPPER.createObjectNode().put("typ", "JWT").put("alg", "HS256").put("kid", keyId);
@@ -91,7 +100,7 @@ final class Tokens {
                 .put("iat", now - 5)
                 .put("nbf", now - 5)
                 .put("exp", exp)
-                .put("appid", clientId)
+                .put("appid", appId)
                 .put("oid", objectId)
                 .put("sub", objectId)
                 .put("tid", tenantId)

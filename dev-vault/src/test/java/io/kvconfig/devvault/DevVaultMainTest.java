@@ -95,6 +95,33 @@ class DevVaultMainTest {
     }
 
     @Test
+    void workloadIdentityAndHostNameFlags() throws Exception {
+        Path token = Files.writeString(dir.resolve("azure-identity-token"), "header.claims.signature-7c1e\n");
+        DevVault.Builder b = DevVaultMain.parse(new String[] {"--https-port", "0", "--token-port", "0",
+                "--trust-store-dir", dir.resolve("trust").toString(), "--host-name", "login.microsoftonline.com",
+                "--workload-identity", "3b9e8f1c-5a2d-4c6e-9f0a-7b8c9d0e1f2a=" + token});
+        try (DevVault vault = b.build().start()) {
+            assertThat(vault.hasWorkloadIdentities()).isTrue();
+            assertThat(vault.authorityHost("login.microsoftonline.com"))
+                    .isEqualTo("https://login.microsoftonline.com:" + vault.httpsPort() + "/");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            DevVaultMain.printBanner(vault, new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("Entra ID (workload id):")
+                    .doesNotContain("signature-7c1e");
+        }
+        assertThat(DevVaultMain.parse(new String[] {"--https-port", "0"}).build().hasWorkloadIdentities()).isFalse();
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--workload-identity", "client-only"}))
+                .hasMessageContaining("CLIENT_ID=FEDERATED_TOKEN_FILE");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--workload-identity",
+                "c=" + dir.resolve("missing")})).hasMessageContaining("cannot read the federated token file");
+        Files.writeString(dir.resolve("empty"), " ");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--workload-identity", "c=" + dir.resolve("empty")}))
+                .hasMessageContaining("is empty");
+        assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--host-name", "not a host"}))
+                .hasMessageContaining("--host-name");
+    }
+
+    @Test
     void helpAndBadFlags() {
         assertThat(DevVaultMain.parse(new String[] {"--help"})).isNull();
         assertThatThrownBy(() -> DevVaultMain.parse(new String[] {"--nope", "1"})).hasMessageContaining("--nope");

@@ -143,8 +143,11 @@ public interface KvConfigConfig {
         Optional<String> tenantId();
 
         /**
-         * Managed identity endpoint (App Service style), overriding the {@code IDENTITY_ENDPOINT} environment
-         * variable for this credential only. Set by the Dev Service.
+         * Managed identity endpoint (App Service style, protocol 2019-08-01), used instead of the
+         * {@code IDENTITY_ENDPOINT} environment variable. With {@code type} {@code default} or {@code managed-identity},
+         * this endpoint is then the ONLY credential: the {@code DefaultAzureCredential} chain is not tried (no
+         * environment, workload identity or Azure CLI fallback). Ignored with {@code workload-identity} and
+         * {@code azure-cli}. Set by the Dev Service.
          */
         Optional<String> identityEndpoint();
 

@@ -82,18 +82,24 @@ public final class ErrorClassifier {
         Throwable e = unwrap(error);
         if (e instanceof ClientAuthenticationException cae && !fromVault(cae)) {
             return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
-                    "could not get a token with " + credentialDescription + ": " + cut(oneLine(cae.getMessage())), 0);
+                    "could not get a token with " + credentialDescription + ": " + credentialText(cae.getMessage()), 0);
+        }
+        // Entra ID's refusal as MSAL raises it (e.g. a workload identity's federated token refused): azure-identity
+        // passes MsalServiceException through unwrapped
+        if (e.getClass().getName().startsWith("com.microsoft.aad.msal4j.")) {
+            return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
+                    "could not get a token with " + credentialDescription + ": " + credentialText(e.getMessage()), 0);
         }
         if (e instanceof HttpResponseException hre && hre.getResponse() != null) {
             return classifyResponse(hre, credentialDescription);
         }
         if (e instanceof ClientAuthenticationException cae) {
             return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
-                    "could not get a token with " + credentialDescription + ": " + cut(oneLine(cae.getMessage())), 0);
+                    "could not get a token with " + credentialDescription + ": " + credentialText(cae.getMessage()), 0);
         }
         if (isCredentialUnavailable(e)) {
             return new Classified(FailureKind.AUTHENTICATION_FAILED, false, null,
-                    "no credential available in " + credentialDescription + ": " + cut(oneLine(e.getMessage())), 0);
+                    "no credential available in " + credentialDescription + ": " + credentialText(e.getMessage()), 0);
         }
         Classified challenge = challengeRefused(e);
         if (challenge != null) {
@@ -362,6 +368,37 @@ public final class ErrorClassifier {
 
     public static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("[\\r\\n\\t]+", " ").strip();
+    }
+
+    /** Where the SDK's troubleshooting boilerplate starts in a credential's line (links, no facts). */
+    private static final String[] TROUBLESHOOTING = { "To mitigate this issue", "To further mitigate this issue",
+            "See the troubleshooting guide", "For more details, refer to", "Please see http", "https://aka.ms/",
+            "http://aka.ms/" };
+
+    /**
+     * A credential failure on one line. DefaultAzureCredential's message has one line per credential tried; each is
+     * kept (shortened, without the SDK's troubleshooting links), so the error names every credential however long
+     * the chain, instead of the first few that fit in one quote.
+     */
+    static String credentialText(String message) {
+        if (message == null || !message.contains("\n")) {
+            return cut(oneLine(message));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : message.split("\\r?\\n")) {
+            int end = line.length();
+            for (String marker : TROUBLESHOOTING) {
+                int at = line.indexOf(marker);
+                if (at >= 0 && at < end) {
+                    end = at;
+                }
+            }
+            String part = oneLine(line.substring(0, end));
+            if (!part.isEmpty()) {
+                sb.append(sb.length() == 0 ? "" : " | ").append(part.length() <= 200 ? part : part.substring(0, 200) + "...");
+            }
+        }
+        return sb.length() == 0 ? cut(oneLine(message)) : sb.toString();
     }
 
     public static String cut(String s) {

@@ -266,8 +266,9 @@ public final class KeyVaultClients implements AutoCloseable {
         }
         StringBuilder sb = new StringBuilder(s.credentialType().credentialName());
         if (s.credentialType() == io.kvconfig.runtime.config.KvConfigConfig.CredentialType.DEFAULT) {
-            sb.append(" (chain: environment, workload identity, managed identity, shared cache, IntelliJ, Azure CLI, "
-                    + "Azure PowerShell, Azure Developer CLI; narrow it with " + KeyVaultSettings.CREDENTIAL_TYPE + ")");
+            // azure-identity 1.18's chain, in its order (as its chained failure message lists them)
+            sb.append(" (chain: environment, workload identity, managed identity, IntelliJ, VS Code, Azure CLI, "
+                    + "Azure PowerShell, Azure Developer CLI, broker; narrow it with " + KeyVaultSettings.CREDENTIAL_TYPE + ")");
         }
         s.clientId().ifPresent(v -> sb.append(", client id ").append(v));
         s.tenantId().ifPresent(v -> sb.append(", tenant ").append(v));
