@@ -2,10 +2,12 @@ package io.kvconfig.deployment;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -133,6 +135,15 @@ class DevVaultProcessor {
                 null, provided);
     }
 
+    /** The environment-variable form of a property name, as SmallRye maps it. */
+    static String envName(String property) {
+        StringBuilder sb = new StringBuilder(property.length());
+        for (char c : property.toCharArray()) {
+            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return sb.toString();
+    }
+
     /** Where the dev vault keeps its state: as configured; in dev mode beside the working directory's .env; else none. */
     static Optional<Path> stateFile(KvConfigDevServicesConfig config, LaunchMode mode, Path dotEnv) {
         Optional<Path> path = config.stateFile().filter(f -> !f.isBlank()).map(Path::of);
@@ -153,6 +164,14 @@ class DevVaultProcessor {
      */
     static Map<String, List<String>> defaultVaultReferences() {
         Map<String, List<String>> bySecret = new TreeMap<>();
+        Set<String> seen = new HashSet<>();
+        // the bash-format .env first, so a property is named as written there (GITHUB_TOKEN, not github.token)
+        try {
+            DotEnvConfigSource dotEnv = DotEnvConfigSource.workingDirectory();
+            dotEnv.getProperties().forEach((name, value) -> addReference(bySecret, seen, name, value));
+        } catch (RuntimeException e) {
+            // an unreadable .env is reported by the config source at startup
+        }
         var config = ConfigProvider.getConfig();
         for (String name : config.getPropertyNames()) {
             if (name.startsWith("%")) {
@@ -162,23 +181,18 @@ class DevVaultProcessor {
                 var value = config.getConfigValue(name);
                 String source = value.getSourceName();
                 if (source == null || !source.startsWith("DevServices")) {
-                    addReference(bySecret, name, value.getRawValue());
+                    addReference(bySecret, seen, name, value.getRawValue());
                 }
             } catch (RuntimeException e) {
                 // e.g. an expression naming a Dev Service property that is not running yet: not a reference
             }
         }
-        try {
-            DotEnvConfigSource dotEnv = DotEnvConfigSource.workingDirectory();
-            dotEnv.getProperties().forEach((name, value) -> addReference(bySecret, name, value));
-        } catch (RuntimeException e) {
-            // an unreadable .env is reported by the config source at startup
-        }
         return bySecret;
     }
 
-    private static void addReference(Map<String, List<String>> bySecret, String property, String value) {
-        if (!SecretReferenceParser.isReference(value)) {
+    private static void addReference(Map<String, List<String>> bySecret, Set<String> seen, String property, String value) {
+        // one property under its several spellings (GITHUB_TOKEN, github.token) is named once
+        if (!SecretReferenceParser.isReference(value) || !seen.add(envName(property))) {
             return;
         }
         try {

@@ -104,6 +104,14 @@ class DevVaultStartableTest {
                 .contains(Path.of("rel/s.json").toAbsolutePath().normalize());
     }
 
+    /** A property the hint names once, whatever its spelling in a source (GITHUB_TOKEN in .env, github.token). */
+    @Test
+    void propertySpellingsShareOneEnvironmentName() {
+        assertThat(DevVaultProcessor.envName("github.token")).isEqualTo(DevVaultProcessor.envName("GITHUB_TOKEN"))
+                .isEqualTo("GITHUB_TOKEN");
+        assertThat(DevVaultProcessor.envName("app.github-token")).isEqualTo("APP_GITHUB_TOKEN");
+    }
+
     /** The .gitignore keeps the dev-mode state (secret values of the dev vault) out of git. */
     @Test
     void theDevStateDirectoryIsGitIgnored() throws Exception {
