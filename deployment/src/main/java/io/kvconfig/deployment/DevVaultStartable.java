@@ -70,8 +70,8 @@ final class DevVaultStartable implements Startable {
             if (stateFile != null) {
                 b.stateFile(stateFile);
             }
-            // seeded only when the state file does not hold the name yet: a value changed (or deleted) since, e.g.
-            // through the service's API, survives restarts instead of being reset to the seed
+            // with a state file, an unchanged seed leaves the secret alone: a value changed (or deleted) since, e.g.
+            // through the service's API, survives restarts; a changed seed becomes a new version
             seed.forEach(b::secret);
             vault = b.build().start();
         } catch (Exception e) {
@@ -81,7 +81,7 @@ final class DevVaultStartable implements Startable {
         Thread hook = new Thread(this::closeQuietly, "kvconfig-dev-vault-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         shutdownHook = hook;
-        LOG.infof("Dev Services for Azure Key Vault started the dev vault at %s (state: %s, %d seed secret(s), set when absent)",
+        LOG.infof("Dev Services for Azure Key Vault started the dev vault at %s (state: %s, %d seed secret(s))",
                 vault.vaultUrl(), stateFile == null ? "none, starts from the seeds" : stateFile, seed.size());
         String hint = missingSecretsHint(vault.secretNames());
         if (hint != null) {

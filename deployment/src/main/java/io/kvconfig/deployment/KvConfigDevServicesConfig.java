@@ -26,8 +26,9 @@ public interface KvConfigDevServicesConfig {
 
     /**
      * Secrets seeded into the dev vault at start, by secret name (dev and test only; never used in a
-     * production build). A name the state file already holds (set or deleted since, e.g. through the API) keeps its
-     * value: seeds fill in missing names only.
+     * production build). With a state file: a name the vault lacks is set; a seed changed since it was last applied
+     * becomes a new version (logged by name); an unchanged seed leaves the secret as it is, so a value set (or a
+     * deletion made) since, e.g. through the API, survives restarts.
      */
     @ConfigDocMapKey("secret-name")
     Map<String, String> secrets();
