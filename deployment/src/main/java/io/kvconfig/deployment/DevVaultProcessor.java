@@ -1,8 +1,14 @@
 package io.kvconfig.deployment;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -11,6 +17,8 @@ import org.jboss.logging.Logger;
 import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
 import io.kvconfig.runtime.firewall.FirewallSettings;
+import io.kvconfig.runtime.reference.SecretReference;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.quarkus.deployment.IsNormal;
 import io.quarkus.deployment.annotations.BuildStep;
@@ -36,6 +44,10 @@ class DevVaultProcessor {
     static final String INFO_VAULT_NAME = "kvconfig.dev-vault.vault-name";
 
     static final String SERVICE_NAME = "kvconfig-dev-vault";
+    /** The dev-mode state directory, beside the .env that refers to its secrets (git-ignored). */
+    static final String DEV_STATE_DIR = ".kvconfig-dev-vault";
+    /** IP echo timeout against the dev vault when the Dev Service turns allowlisting on (an app's own setting wins). */
+    static final String DEV_IP_ECHO_TIMEOUT = "30S";
     /** serviceConfig of the no-op service: never equal to a real config, so a running dev vault is closed. */
     private static final String NOT_RUNNING = "not running: ";
 
@@ -86,11 +98,14 @@ class DevVaultProcessor {
                     s -> LOG.debugf("Dev Services for Azure Key Vault: no dev vault for this app (%s)", reason),
                     Map.<String, Function<NotRunning, String>> of());
         }
-        Path stateFile = Path.of(config.stateFile()).toAbsolutePath();
-        Path trustStoreDir = stateFile.getParent().resolve("tls");
+        LaunchMode mode = launchMode.getLaunchMode();
+        Optional<Path> stateFile = stateFile(config, mode, DotEnvConfigSource.workingDirectoryFile());
+        Path trustStoreDir = stateFile.map(f -> f.getParent().resolve("tls")).orElse(null);
         Map<String, String> seed = new LinkedHashMap<>(config.secrets());
         String publicIp = config.publicIp();
-        String defaultAction = config.firewallDefaultAction();
+        // allowlisting as KEY_VAULT_RG turns it on against Azure, unless the app names a resource group itself
+        boolean allowlisting = config.allowlisting().orElse(mode == LaunchMode.DEVELOPMENT) && !resourceGroupConfigured();
+        String defaultAction = config.firewallDefaultAction().orElse(allowlisting ? "Deny" : "Allow");
 
         Map<String, Function<DevVaultStartable, String>> provided = new LinkedHashMap<>();
         provided.put(URL, s -> s.vault().vaultUrl());
@@ -104,12 +119,93 @@ class DevVaultProcessor {
         // the emulated vault resource: allowlisting then only needs quarkus.kvconfig.firewall.resource-group
         provided.put(FirewallSettings.VAULT_NAME, s -> s.vault().vaultName());
         provided.put(FirewallSettings.SUBSCRIPTION_ID, s -> s.vault().subscriptionId());
+        if (allowlisting) {
+            provided.put(FirewallSettings.RESOURCE_GROUP, s -> s.vault().resourceGroup());
+            // the echo is the dev vault in this JVM: a slow answer is a cold JVM on a busy machine, never the network
+            provided.put(FirewallSettings.IP_ECHO_TIMEOUT, s -> DEV_IP_ECHO_TIMEOUT);
+        }
         provided.put(INFO_SUBSCRIPTION, s -> s.vault().subscriptionId());
         provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());
         provided.put(INFO_VAULT_NAME, s -> s.vault().vaultName());
 
+        Map<String, List<String>> references = defaultVaultReferences();
         return DevServicesSupportProcessor.owned(SERVICE_NAME, "Azure Key Vault dev vault (in-process)", config,
-                () -> new DevVaultStartable(stateFile, trustStoreDir, publicIp, seed, defaultAction), null, provided);
+                () -> new DevVaultStartable(stateFile.orElse(null), trustStoreDir, publicIp, seed, defaultAction, references,
+                        DotEnvConfigSource.workingDirectoryFile().toAbsolutePath().normalize()),
+                null, provided);
+    }
+
+    /** The environment-variable form of a property name, as SmallRye maps it. */
+    static String envName(String property) {
+        StringBuilder sb = new StringBuilder(property.length());
+        for (char c : property.toCharArray()) {
+            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return sb.toString();
+    }
+
+    /** Where the dev vault keeps its state: as configured; in dev mode beside the working directory's .env; else none. */
+    static Optional<Path> stateFile(KvConfigDevServicesConfig config, LaunchMode mode, Path dotEnv) {
+        Optional<Path> path = config.stateFile().filter(f -> !f.isBlank()).map(Path::of);
+        if (path.isEmpty() && mode == LaunchMode.DEVELOPMENT) {
+            path = Optional.of(dotEnv.toAbsolutePath().normalize().resolveSibling(DEV_STATE_DIR).resolve("state.json"));
+        }
+        return path.map(p -> p.toAbsolutePath().normalize());
+    }
+
+    /** A resource group the app sets itself, in config (incl. Quarkus's .env reading) or the bash-format .env. */
+    static boolean resourceGroupConfigured() {
+        return configured(FirewallSettings.RESOURCE_GROUP, KvConfigMapping.FALLBACKS.get(FirewallSettings.RESOURCE_GROUP));
+    }
+
+    /**
+     * The secrets the app's required {@code @kv:} references ask of the default vault (the dev vault), each with the
+     * properties that reference it: names only, read from the build's config and the bash-format {@code .env}.
+     */
+    static Map<String, List<String>> defaultVaultReferences() {
+        Map<String, List<String>> bySecret = new TreeMap<>();
+        Set<String> seen = new HashSet<>();
+        // the bash-format .env first, so a property is named as written there (GITHUB_TOKEN, not github.token)
+        try {
+            DotEnvConfigSource dotEnv = DotEnvConfigSource.workingDirectory();
+            dotEnv.getProperties().forEach((name, value) -> addReference(bySecret, seen, name, value));
+        } catch (RuntimeException e) {
+            // an unreadable .env is reported by the config source at startup
+        }
+        var config = ConfigProvider.getConfig();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith("%")) {
+                continue; // another profile's
+            }
+            try {
+                var value = config.getConfigValue(name);
+                String source = value.getSourceName();
+                if (source == null || !source.startsWith("DevServices")) {
+                    addReference(bySecret, seen, name, value.getRawValue());
+                }
+            } catch (RuntimeException e) {
+                // e.g. an expression naming a Dev Service property that is not running yet: not a reference
+            }
+        }
+        return bySecret;
+    }
+
+    private static void addReference(Map<String, List<String>> bySecret, Set<String> seen, String property, String value) {
+        // one property under its several spellings (GITHUB_TOKEN, github.token) is named once
+        if (!SecretReferenceParser.isReference(value) || !seen.add(envName(property))) {
+            return;
+        }
+        try {
+            SecretReference ref = SecretReferenceParser.parse(value);
+            if (ref.vaultUrl() == null && !ref.optional()) {
+                List<String> properties = bySecret.computeIfAbsent(ref.name(), n -> new ArrayList<>());
+                if (!properties.contains(property)) {
+                    properties.add(property);
+                }
+            }
+        } catch (RuntimeException e) {
+            // an invalid reference is reported, with its property, when the app resolves it
+        }
     }
 
     /** Why this app must not get the dev vault, or null when it should. */
@@ -131,13 +227,18 @@ class DevVaultProcessor {
 
     /** A vault set anywhere the app would see it: config (incl. Quarkus's .env reading) or the bash-format .env. */
     static boolean vaultConfigured() {
+        return configured(URL, URL_FALLBACK);
+    }
+
+    /** Either name set by the app: in its config (not by a Dev Service) or in the bash-format .env. */
+    private static boolean configured(String name, String fallback) {
         var config = ConfigProvider.getConfig();
-        if (configuredByApp(config.getConfigValue(URL)) || configuredByApp(config.getConfigValue(URL_FALLBACK))) {
+        if (configuredByApp(config.getConfigValue(name)) || configuredByApp(config.getConfigValue(fallback))) {
             return true;
         }
         try {
             DotEnvConfigSource dotEnv = DotEnvConfigSource.workingDirectory();
-            return nonBlank(dotEnv.getValue(URL_FALLBACK)) || nonBlank(dotEnv.getValue(URL));
+            return nonBlank(dotEnv.getValue(fallback)) || nonBlank(dotEnv.getValue(name));
         } catch (RuntimeException e) {
             return false; // an unreadable .env is reported by the config source at startup
         }

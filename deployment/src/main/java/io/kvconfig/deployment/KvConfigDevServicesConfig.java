@@ -26,8 +26,9 @@ public interface KvConfigDevServicesConfig {
 
     /**
      * Secrets seeded into the dev vault at start, by secret name (dev and test only; never used in a
-     * production build). A name the state file already holds (set or deleted since, e.g. through the API) keeps its
-     * value: seeds fill in missing names only.
+     * production build). With a state file: a name the vault lacks is set; a seed changed since it was last applied
+     * becomes a new version (logged by name); an unchanged seed leaves the secret as it is, so a value set (or a
+     * deletion made) since, e.g. through the API, survives restarts.
      */
     @ConfigDocMapKey("secret-name")
     Map<String, String> secrets();
@@ -40,17 +41,30 @@ public interface KvConfigDevServicesConfig {
     String publicIp();
 
     /**
-     * The dev vault firewall's default action at start, {@code Allow} or {@code Deny}. With {@code Deny}, set
-     * {@code quarkus.kvconfig.firewall.resource-group=${kvconfig.dev-vault.resource-group}} to exercise
-     * allowlisting against the dev vault's emulated Resource Manager.
+     * Whether the app allowlists itself on the dev vault's firewall at startup, as {@code KEY_VAULT_RG} turns it on
+     * against Azure: the Dev Service then sets {@code quarkus.kvconfig.firewall.resource-group} to the dev vault's
+     * resource group, so startup (and {@code POST /api/keyvault/firewall/allowlist} in the service) runs the whole flow
+     * through the dev vault's emulated Resource Manager. Default: {@code true} in dev mode, {@code false} in test mode.
+     * A resource group the app sets itself ({@code quarkus.kvconfig.firewall.resource-group} or {@code KEY_VAULT_RG})
+     * wins over the dev vault's.
      */
-    @WithDefault("Allow")
-    String firewallDefaultAction();
+    Optional<Boolean> allowlisting();
 
     /**
-     * File where the dev vault keeps its secrets, so they survive dev-mode restarts and new runs.
-     * Relative paths are resolved from the working directory.
+     * The dev vault firewall's default action at start, {@code Allow} or {@code Deny}. Default: {@code Deny} when
+     * {@code allowlisting} is on (the flow then has a rule to add), else {@code Allow}. With {@code Deny} and
+     * allowlisting off, set {@code quarkus.kvconfig.firewall.resource-group=${kvconfig.dev-vault.resource-group}} to
+     * exercise allowlisting against the dev vault's emulated Resource Manager.
      */
-    @WithDefault("target/kvconfig-dev-vault/state.json")
-    String stateFile();
+    Optional<String> firewallDefaultAction();
+
+    /**
+     * File where the dev vault keeps its secrets (and firewall rules), so they survive dev-mode restarts and new runs.
+     * Relative paths are resolved from the working directory. Default in dev mode:
+     * {@code .kvconfig-dev-vault/state.json}, beside the working directory's {@code .env} whose {@code @kv:}
+     * references it answers, so the two are kept and removed together ({@code mvn clean} keeps both; git-ignore
+     * {@code .kvconfig-dev-vault/}); deleting that directory resets the dev vault to its seeds. Default in test mode:
+     * none, so every test run starts from the seeds (the dev vault's TLS material then goes to a temp directory).
+     */
+    Optional<String> stateFile();
 }

@@ -4,6 +4,10 @@ import static io.restassured.RestAssured.when;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -11,16 +15,22 @@ import java.util.logging.LogRecord;
 
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.quarkus.test.QuarkusDevModeTest;
+import io.restassured.RestAssured;
 
 /**
  * Dev mode on the Dev Service: a {@code @kv:} reference added while the app runs resolves after the reload, a
  * secret written to the dev vault before the restart (not seeded from config) is still there after it (the state
  * file carries the dev vault across the restart), and a seeded secret changed at runtime keeps its new value: the
  * seed does not overwrite what the state file holds.
+ * <p>
+ * Firewall allowlisting runs by default in dev mode against the Dev Service's vault (which then denies by default):
+ * the first start adds the rule, the restart finds it in the state file.
  * <p>
  * A user's first screen: neither the start nor the reload logs a WARN or an ERROR (no Docker probe: the extension
  * does not bring Quarkus's container Dev Services), and the installed features do not include {@code compose}.
@@ -29,12 +39,18 @@ class DevModeReloadTest {
 
     /** A fresh state file per run, so nothing left by an earlier run can make the test pass. */
     static final String STATE_FILE = "target/devmode-" + UUID.randomUUID() + "/state.json";
+    /**
+     * A free port, not dev mode's 8080 (another build or a developer's dev mode may hold it). Dev mode has no test
+     * port of its own and the dev-mode test points RestAssured at 8080, so the port is chosen here and given to both.
+     */
+    static final int PORT = freePort();
 
     static final String PROPS = """
+            quarkus.http.port=%d
             quarkus.kvconfig.devservices.state-file=%s
             quarkus.kvconfig.devservices.secrets.dev-one=dev-one-value
             greeting.one=@kv:dev-one
-            """.formatted(STATE_FILE);
+            """.formatted(PORT, STATE_FILE);
 
     @RegisterExtension
     static final QuarkusDevModeTest TEST = new QuarkusDevModeTest()
@@ -42,8 +58,36 @@ class DevModeReloadTest {
                     .addAsResource(new StringAsset(PROPS), "application.properties"))
             .setLogRecordPredicate(r -> true);
 
+    @BeforeAll
+    static void port() {
+        RestAssured.port = PORT;
+    }
+
+    @AfterAll
+    static void resetPort() {
+        RestAssured.reset();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One test method: QuarkusDevModeTest starts the app again for each, on the same state file (the rule added by
+     * the first start would then be found by the second).
+     */
     @Test
     void newReferenceResolvesAfterReloadAndStateSurvives() {
+        // dev mode allowlists by default against the Dev Service's vault, whose firewall then denies by default:
+        // startup added this machine's address (the dev vault's stand-in) through the emulated Resource Manager
+        when().get("/kv-firewall").then().statusCode(200).body(is("ok=true ip=203.0.113.10 rule=true"));
+        assertThat(TEST.getLogRecords().stream().map(DevModeReloadTest::line).toList())
+                .anyMatch(l -> l.startsWith("INFO ") && l.contains("Key Vault firewall: added IP rule 203.0.113.10"));
+
         when().get("/kv/one").then().statusCode(200).body(is("dev-one-value"));
         // the app writes secrets at runtime (as the service's write_env does): a new one, and a seeded one
         when().post("/kv/write/dev-written/written-at-runtime").then().statusCode(200);
@@ -59,6 +103,8 @@ class DevModeReloadTest {
         when().get("/kv/written").then().statusCode(200).body(is("written-at-runtime"));
         // still seeded with dev-one-value, but the state file holds dev-one: the runtime change wins
         when().get("/kv/one").then().statusCode(200).body(is("dev-one-changed-at-runtime"));
+        // the restarted dev vault kept the firewall rule (state file): found, not added again
+        when().get("/kv-firewall").then().statusCode(200).body(is("ok=true ip=203.0.113.10 rule=true"));
 
         List<String> records = TEST.getLogRecords().stream().map(DevModeReloadTest::line).toList();
         List<String> features = records.stream().filter(l -> l.contains("Installed features:")).toList();

@@ -27,6 +27,8 @@ public class DevModeRoutes {
                     () -> config.getOptionalValue("greeting." + rc.pathParam("name"), String.class).orElse("<unset>"));
             rc.response().end(value);
         });
+        router.get("/kv-firewall").blockingHandler(rc -> rc.response().end(keyVault.lastAllowlisting()
+                .map(r -> "ok=" + r.ok() + " ip=" + r.ip() + " rule=" + (r.added() || r.alreadyPresent())).orElse("<none>")));
         router.post("/kv/write/:secret/:value").blockingHandler(rc -> {
             keyVault.secrets().setSecret(rc.pathParam("secret"), rc.pathParam("value")).block(Duration.ofSeconds(10));
             rc.response().end("ok");

@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,6 +52,10 @@ class DevServicesTest {
         assertThat(resourceManagerUrl).startsWith(url).endsWith("/");
         assertThat(ipEchoUrls).isEqualTo(url + "/ip");
         assertThat(resourceGroup).isNotBlank();
+        // in test mode allowlisting is off by default (quarkus.kvconfig.devservices.allowlisting): no resource group
+        assertThat(ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.firewall.resource-group", String.class))
+                .isEmpty();
+        assertThat(keyVault.lastAllowlisting()).isEmpty();
     }
 
     @Test

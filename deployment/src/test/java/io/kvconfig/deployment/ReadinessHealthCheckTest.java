@@ -49,7 +49,7 @@ class ReadinessHealthCheckTest {
             List<Future<Response>> answers = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 answers.add(pool.submit(() -> {
-                    go.await();
+                    assertThat(go.await(60, TimeUnit.SECONDS)).isTrue();
                     return when().get("/q/health/ready");
                 }));
             }

@@ -16,9 +16,9 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * With nothing configured, the extension's Dev Service runs the dev vault and the whole flow works on it.
  * <p>
- * Sorts (and runs) before NoAdminSecretTest and NoVaultTest on purpose: the dev vault started here must not reach
- * those later apps, whose profiles disable the Dev Service ({@code %test}) and configure their own vault or none
- * (NoVaultTest asserts that no vault is configured).
+ * The dev vault started here must not reach later apps whose profiles disable the Dev Service ({@code %test}):
+ * NoVaultTest proves that on its own, in any order, by starting such an earlier app's dev vault itself
+ * ({@link EarlierAppsDevVault}).
  */
 @QuarkusTest
 @TestProfile(Profiles.DevService.class)

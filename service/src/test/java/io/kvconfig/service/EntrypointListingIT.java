@@ -57,7 +57,7 @@ class EntrypointListingIT {
             if (p != null && p.isAlive()) {
                 p.destroy();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor();
+                    p.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
                 }
             }
         }
@@ -263,7 +263,7 @@ class EntrypointListingIT {
         if (service != null && service.isAlive()) {
             service.destroy(); // SIGTERM: the server replaced the entrypoint's shell (exec)
             if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
+                service.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
     }

@@ -14,6 +14,7 @@ import static org.hamcrest.Matchers.nullValue;
 import java.nio.file.Files;
 import java.util.Map;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -89,6 +90,22 @@ class NoVaultTest {
         // pointing it at another reference is fine
         put("{\"AZURE_OPENAI_API_KEY\":\"@kv:another\"}").then().statusCode(200);
         assertThat(envText()).endsWith("AZURE_OPENAI_API_KEY=@kv:another\n");
+    }
+
+    /**
+     * The Dev Service is off for this app ({@code %test}), and a dev vault that the Dev Service started for an earlier
+     * app of this JVM is still registered when it starts (made so by {@link EarlierAppsDevVault}, whatever ran before):
+     * its config must not reach this app, and it is closed.
+     */
+    @Test
+    void anEarlierAppsDevVaultNeitherReachesThisAppNorKeepsRunning() {
+        assertThat(EarlierAppsDevVault.url()).as("the earlier app's dev vault was started").isNotNull();
+        assertThat(EarlierAppsDevVault.closed()).as("closed when this app's Dev Service step ran").isTrue();
+        assertThat(EarlierAppsDevVault.requestsBeforeClose()).as("requests this app sent to it").isZero();
+        assertThat(ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.url", String.class)).isEmpty();
+        assertThat(ConfigProvider.getConfig().getOptionalValue("quarkus.kvconfig.credential.identity-endpoint", String.class))
+                .isEmpty();
+        statusSaysNotConfigured();
     }
 
     @Test

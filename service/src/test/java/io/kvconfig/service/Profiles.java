@@ -1,5 +1,9 @@
 package io.kvconfig.service;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -98,7 +102,9 @@ public final class Profiles {
 
     /**
      * No vault at all: secrets are written to .env as values. {@code no-vault-settings.yaml} holds a reference that
-     * {@code quarkus.kvconfig.resolve-only} leaves alone (there is no vault to resolve it from).
+     * {@code quarkus.kvconfig.resolve-only} leaves alone (there is no vault to resolve it from). An earlier app's Dev
+     * Service dev vault is still registered when this app starts ({@link EarlierAppsDevVault}): "no vault" holds even
+     * then, in any test order.
      */
     public static class NoVault implements QuarkusTestProfile {
         @Override
@@ -108,6 +114,7 @@ public final class Profiles {
 
         @Override
         public Map<String, String> getConfigOverrides() {
+            EarlierAppsDevVault.register(); // before this app's Dev Services start
             return Map.of("quarkus.config.locations", "no-vault-settings.yaml",
                     "quarkus.kvconfig.resolve-only", "ADMIN_SECRET");
         }
@@ -119,21 +126,41 @@ public final class Profiles {
      */
     public static class DevService implements QuarkusTestProfile {
         public static final String ADMIN = "dev-service-admin-secret-42";
-        public static final java.nio.file.Path ENV_FILE = java.nio.file.Path.of("target", "devservice-test", "settings.env")
-                .toAbsolutePath();
+        /** In a fresh directory per run, with the dev vault's state beside it: nothing an earlier run left is read. */
+        public static final Path ENV_FILE = freshDirectory("devservice-test").resolve("settings.env");
 
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                java.nio.file.Files.createDirectories(ENV_FILE.getParent());
-                java.nio.file.Files.writeString(ENV_FILE, "# dev service test\nADMIN_SECRET=@kv:admin-secret\n");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                Files.writeString(ENV_FILE, "# dev service test\nADMIN_SECRET=@kv:admin-secret\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             return Map.of("quarkus.kvconfig.devservices.enabled", "true",
                     "quarkus.kvconfig.devservices.secrets.\"admin-secret\"", ADMIN,
                     "quarkus.kvconfig.devservices.state-file", ENV_FILE.resolveSibling("state.json").toString(),
                     "kvconfig.service.env-file", ENV_FILE.toString());
+        }
+    }
+
+    /**
+     * A new temp directory per test JVM for this name, the same one from every class loader (JUnit's and each app's
+     * load this class apart, so a plain static would differ between the profile and the test): kept in a system
+     * property.
+     */
+    static Path freshDirectory(String name) {
+        String key = "kvconfig.test.dir." + name;
+        synchronized (System.getProperties()) {
+            String dir = System.getProperty(key);
+            if (dir == null) {
+                try {
+                    dir = Files.createTempDirectory("kvconfig-" + name).toString();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                System.setProperty(key, dir);
+            }
+            return Path.of(dir);
         }
     }
 }

@@ -168,7 +168,7 @@ class RestartIT {
         if (process != null && process.isAlive()) {
             process.destroy(); // SIGTERM: Quarkus shuts down gracefully
             if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+                process.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
         process = null;

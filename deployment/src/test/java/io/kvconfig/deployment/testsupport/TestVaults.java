@@ -1,6 +1,9 @@
 package io.kvconfig.deployment.testsupport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -40,8 +43,8 @@ public final class TestVaults {
         ObjectName name = Vault.objectName(key);
         synchronized (server) {
             if (!server.isRegistered(name)) {
-                DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0)
-                        .trustStoreDir(Path.of("target", "test-vaults", key).toAbsolutePath());
+                // TLS material in a fresh directory: nothing an earlier run left under target/ is reused
+                DevVault.Builder b = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(freshDirectory(key));
                 customizer.accept(b);
                 DevVault vault = b.build().start();
                 Runtime.getRuntime().addShutdownHook(new Thread(vault::close));
@@ -53,6 +56,14 @@ public final class TestVaults {
             }
         }
         return new Vault(name);
+    }
+
+    private static Path freshDirectory(String key) {
+        try {
+            return Files.createTempDirectory("kvconfig-test-vault-" + key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The runtime config pointing the extension at {@code vault} (what the Dev Service would provide). */

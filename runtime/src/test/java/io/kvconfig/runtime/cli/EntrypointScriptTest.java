@@ -54,6 +54,8 @@ class EntrypointScriptTest {
     static final String DOTENV_SECRET = "dotenv-secret-value-1c9b";
     static final String OLD_SPECIAL = "old-special-value-55de";
     static final List<String> VALUES = List.of(SPECIAL.strip(), PLAIN_SECRET, DOTENV_SECRET, OLD_SPECIAL, "back\\slash");
+    /** A bound on each blocking SDK call of the set-up: a stuck call fails the test instead of hanging the build. */
+    static final java.time.Duration SDK_CALL = java.time.Duration.ofSeconds(60);
 
     @BeforeAll
     static void startDevVaultProcess() throws Exception {
@@ -77,10 +79,10 @@ class EntrypointScriptTest {
                 KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION, "false");
         try (KeyVaultClients clients = new KeyVaultClients(KeyVaultSettings.from(n -> Optional.ofNullable(cfg.get(n))))) {
             var client = clients.defaultVault().orElseThrow();
-            pinnedVersion = client.setSecret("special", OLD_SPECIAL).block().getProperties().getVersion();
-            client.setSecret("special", SPECIAL).block();
-            client.setSecret("plain-secret", PLAIN_SECRET).block();
-            client.setSecret("dotenv-secret", DOTENV_SECRET).block();
+            pinnedVersion = client.setSecret("special", OLD_SPECIAL).block(SDK_CALL).getProperties().getVersion();
+            client.setSecret("special", SPECIAL).block(SDK_CALL);
+            client.setSecret("plain-secret", PLAIN_SECRET).block(SDK_CALL);
+            client.setSecret("dotenv-secret", DOTENV_SECRET).block(SDK_CALL);
         }
     }
 

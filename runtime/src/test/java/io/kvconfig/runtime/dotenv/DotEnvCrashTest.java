@@ -73,7 +73,8 @@ class DotEnvCrashTest {
             Thread.sleep(random.nextInt(150));
             child.destroyForcibly(); // SIGKILL on Unix
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            reader.join(); // ends at EOF: every line the child printed before it died
+            reader.join(60_000); // ends at EOF: every line the child printed before it died
+            assertThat(reader.isAlive()).as("reader reached the child's EOF").isFalse();
 
             String actual = Files.readString(env, StandardCharsets.UTF_8);
             DotEnvFormat.parse(actual); // must parse

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -142,7 +143,7 @@ class DotEnvFileTest {
                 futures.add(pool.submit(() -> new DotEnvFile(via).apply(Map.of("K" + n, "v" + n))));
             }
             for (Future<?> f : futures) {
-                f.get();
+                f.get(60, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdown();
@@ -154,7 +155,8 @@ class DotEnvFileTest {
             new DotEnvFile(real).apply(Map.of("PARENT_" + i, "x"));
         }
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor()).as(output).isZero();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+        assertThat(child.exitValue()).as(output).isZero();
 
         Map<String, String> values = new DotEnvFile(real).read().values();
         assertThat(values).hasSize(140);
@@ -204,7 +206,8 @@ class DotEnvFileTest {
         Process child = new ProcessBuilder(concat(List.of("bash", "-c", "umask 000; exec \"$@\"", "_"), java))
                 .redirectErrorStream(true).start();
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor()).as(output).isZero();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+        assertThat(child.exitValue()).as(output).isZero();
         assertThat(output).as("the child's umask lets a plain create make a world-readable file")
                 .contains("PLAIN rw-rw-rw-");
         // two writes: creating the file, then replacing it
@@ -277,7 +280,7 @@ class DotEnvFileTest {
                 futures.add(pool.submit(() -> new DotEnvFile(dir.resolve("./.env")).apply(Map.of("K" + n, "v " + n))));
             }
             for (Future<?> f : futures) {
-                f.get();
+                f.get(60, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdown();
@@ -306,7 +309,8 @@ class DotEnvFileTest {
         }
         for (Process child : children) {
             String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(child.waitFor()).as(output).isZero();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+            assertThat(child.exitValue()).as(output).isZero();
         }
         Map<String, String> values = new DotEnvFile(env).read().values();
         for (int p = 0; p < processes; p++) {

@@ -38,7 +38,7 @@ class IpEchoClientTest {
         answer("/error", 503, "busy");
         server.createContext("/slow", ex -> {
             try {
-                release.await();
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS); // a bound: the server's stop does not wait forever
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -40,7 +40,7 @@ class SharedProbeTest {
             List<Future<CompletableFuture<String>>> got = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 got.add(pool.submit(() -> {
-                    go.await();
+                    assertThat(go.await(10, TimeUnit.SECONDS)).isTrue();
                     return p.get();
                 }));
             }
@@ -68,10 +68,10 @@ class SharedProbeTest {
         // the period counts from the end of the run
         now.addAndGet(Duration.ofSeconds(29).toNanos());
         for (int i = 0; i < 20; i++) {
-            assertThat(p.get().get()).isEqualTo("up");
+            assertThat(p.get().get(1, TimeUnit.SECONDS)).isEqualTo("up");
         }
         assertThat(runs).hasSize(1);
-        assertThat(first.get()).isEqualTo("up");
+        assertThat(first.get(1, TimeUnit.SECONDS)).isEqualTo("up");
 
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         CompletableFuture<String> second = p.get();
@@ -79,7 +79,7 @@ class SharedProbeTest {
         assertThat(second).isNotDone();
         assertThat(p.get()).isSameAs(second);
         runs.get(1).complete("down");
-        assertThat(p.get().get()).isEqualTo("down");
+        assertThat(p.get().get(1, TimeUnit.SECONDS)).isEqualTo("down");
         assertThat(runs).hasSize(2);
     }
 

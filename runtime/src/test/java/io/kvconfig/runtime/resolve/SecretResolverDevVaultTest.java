@@ -269,7 +269,7 @@ class SecretResolverDevVaultTest {
             KeyVaultSettings s = settings(cfg);
             try (KeyVaultClients clients = new KeyVaultClients(s)) {
                 clients.forVault(vault.vaultUrl()).setSecret(new KeyVaultSecret("disabled-one", "disabled-value-9")
-                        .setProperties(new SecretProperties().setEnabled(false))).block();
+                        .setProperties(new SecretProperties().setEnabled(false))).block(java.time.Duration.ofSeconds(60));
             }
             Map<String, String> raw = new LinkedHashMap<>();
             raw.put("app.good", "@kv:good");

@@ -160,7 +160,7 @@ class KeyVaultTransportTest {
                     // take(1) cancels its upstream once it has the answer, as several SDK operators do
                     HttpResponse r = clients.httpClient().send(new HttpRequest(HttpMethod.GET, h1.vaultUrl() + "/ip"))
                             .flux().take(1).single().block(Duration.ofSeconds(10));
-                    assertThat(r.getBodyAsString().block()).isEqualTo(h1.publicIp() + "\n");
+                    assertThat(r.getBodyAsString().block(Duration.ofSeconds(10))).isEqualTo(h1.publicIp() + "\n");
                 }
             }
             // keep-alive connections are reused (a reset would close one per request; a request can race the
@@ -198,9 +198,9 @@ class KeyVaultTransportTest {
                     .block(Duration.ofSeconds(10));
             assertThat(r.getStatusCode()).isEqualTo(200);
             assertThat(r.getHeaderValue(com.azure.core.http.HttpHeaderName.CONTENT_TYPE)).isEqualTo("application/json");
-            assertThat(r.getBodyAsString().block()).isEqualTo("{\"ok\":true}");
+            assertThat(r.getBodyAsString().block(Duration.ofSeconds(10))).isEqualTo("{\"ok\":true}");
             r.close();
-            assertThat(r.getBodyAsByteArray().block()).asString(StandardCharsets.UTF_8).isEqualTo("{\"ok\":true}");
+            assertThat(r.getBodyAsByteArray().block(Duration.ofSeconds(10))).asString(StandardCharsets.UTF_8).isEqualTo("{\"ok\":true}");
         }
     }
 

@@ -66,7 +66,7 @@ class SmallResponseRaceTest {
                             try {
                                 HttpResponse r = clients.httpClient().send(new HttpRequest(HttpMethod.GET, url))
                                         .block(Duration.ofSeconds(30));
-                                String body = r.getBodyAsString().block();
+                                String body = r.getBodyAsString().block(Duration.ofSeconds(30));
                                 if (r.getStatusCode() != 200 || !"203.0.113.1".equals(body)) {
                                     problems.add(r.getStatusCode() + " " + body);
                                 }
@@ -77,7 +77,7 @@ class SmallResponseRaceTest {
                             }
                         });
                         try {
-                            one.join();
+                            one.join(60_000);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return;
