@@ -30,8 +30,9 @@ import java.util.concurrent.CountDownLatch;
  *   env BENCH_ADMIN_SECRET (optional): seeded as secret "bench-admin-secret" for the service's admin API
  * </pre>
  * Writes DIR/vault.env (KEY=value lines: URL, identity endpoint/header, trust store, stats URL) once ready.
- * Secret values are random per start and never printed. With a service limit, {@code /limits} re-arms it: the window
- * starts empty, as after a quiet 10 s (the fleet run calls it before each row so that rows do not share a budget).
+ * Secret values are random per start and never printed. With a service limit, {@code /limits[?n=N]} re-arms it (with
+ * N transactions per window): the window starts empty, as after a quiet 10 s (the fleet run calls it before each row
+ * so that rows do not share a budget). {@code /cpu}: the CPU ms this process has used.
  */
 public final class BenchVault {
 
@@ -84,12 +85,15 @@ public final class BenchVault {
         });
         // CPU time this process (the dev vault) has used so far, ms: the fleet run reports the vault's CPU per row
         stats.createContext("/cpu", exchange -> reply(exchange, cpuMillis() + "\n"));
+        // re-arms the service limit with an empty window; ?n=N sets another budget per window (a scaled-down fleet)
         stats.createContext("/limits", exchange -> {
-            if (serviceLimit > 0) {
-                vault.faults().enforceServiceLimits(serviceLimit, serviceWindow);
+            String q = exchange.getRequestURI().getQuery();
+            int n = q != null && q.startsWith("n=") ? Integer.parseInt(q.substring(2)) : serviceLimit;
+            if (n > 0) {
+                vault.faults().enforceServiceLimits(n, serviceWindow);
             }
-            reply(exchange, "service limit " + vault.faults().serviceLimit() + " per " + vault.faults().serviceLimitWindow().toMillis()
-                    + " ms\n");
+            reply(exchange, "service limit " + vault.faults().serviceLimit() + " per "
+                    + vault.faults().serviceLimitWindow().toMillis() + " ms\n");
         });
         stats.start();
 

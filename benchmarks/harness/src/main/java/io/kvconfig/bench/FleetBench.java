@@ -53,19 +53,25 @@ import io.kvconfig.runtime.vault.KeyVaultSettings;
  *
  * <pre>
  * java -cp ... io.kvconfig.bench.FleetBench --vault-env vault.env --out-md fleet.md
- *   [--rows "10x100 50x100 100x10 100x100 100x100/parallelism=10"]   replicas x secrets[/property=value,...]
+ *   [--rows "10x100 50x100 100x10 100x100 100x100/parallelism=10 10x100@400"]
+ *       replicas x secrets[@service limit per window for this row][/property=value,...]
  *   [--warmup true]
  * </pre>
  * A row's {@code /property=value} overrides set {@code quarkus.kvconfig.<property>} for every replica of that row.
  */
 public final class FleetBench {
 
-    private static final Pattern ROW = Pattern.compile("(\\d+)x(\\d+)(?:/(.+))?");
+    private static final Pattern ROW = Pattern.compile("(\\d+)x(\\d+)(?:@(\\d+))?(?:/(.+))?");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    record Row(int replicas, int secrets, Map<String, String> overrides) {
+    /** limit: the vault's budget per window for this row, 0 = the vault's configured one (Key Vault's 4,000). */
+    record Row(int replicas, int secrets, int limit, Map<String, String> overrides) {
         String label() {
-            return replicas + " × " + secrets;
+            return replicas + " × " + secrets + (limit > 0 ? String.format(" (limit %,d)", limit) : "");
+        }
+
+        int limitOr(int vaultLimit) {
+            return limit > 0 ? limit : vaultLimit;
         }
 
         String settings() {
@@ -105,14 +111,14 @@ public final class FleetBench {
         if (warmup) {
             // class loading and JIT of the SDK stack, once for the process (a real replica pays it itself: see the notes)
             System.out.println("fleet: warm-up 2 x 10 (not recorded)");
-            run(new Row(2, 10, Map.of()), vaultEnv, stats);
+            run(new Row(2, 10, 0, Map.of()), vaultEnv, stats);
         }
         List<Result> results = new ArrayList<>();
         for (Row row : rows) {
             System.out.printf("fleet: %s (%s)%n", row.label(), row.settings());
             Result r = run(row, vaultEnv, stats);
             results.add(r);
-            System.out.println("fleet:   " + line(r, limit, windowMs));
+            System.out.println("fleet:   " + line(r, row.limitOr(limit), windowMs));
         }
         String md = report(results, vaultEnv, limit, windowMs, opts.getOrDefault("command", ""));
         Files.createDirectories(outMd.toAbsolutePath().getParent());
@@ -130,8 +136,8 @@ public final class FleetBench {
                 throw new IllegalArgumentException("a row is REPLICASxSECRETS[/property=value,...], got " + item);
             }
             Map<String, String> overrides = new LinkedHashMap<>();
-            if (m.group(3) != null) {
-                for (String kv : m.group(3).split(",")) {
+            if (m.group(4) != null) {
+                for (String kv : m.group(4).split(",")) {
                     int eq = kv.indexOf('=');
                     if (eq < 1) {
                         throw new IllegalArgumentException("an override is property=value, got " + kv);
@@ -139,7 +145,8 @@ public final class FleetBench {
                     overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
             }
-            rows.add(new Row(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), overrides));
+            rows.add(new Row(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                    m.group(3) == null ? 0 : Integer.parseInt(m.group(3)), overrides));
         }
         return rows;
     }
@@ -176,7 +183,8 @@ public final class FleetBench {
         }
         long setupMs = (System.nanoTime() - s0) / 1_000_000;
 
-        get(stats + "/limits"); // a fresh budget for the row, as after a quiet window
+        // a fresh budget for the row, as after a quiet window
+        get(stats + "/limits" + (row.limit() > 0 ? "?n=" + row.limit() : ""));
         get(stats + "/reset");
         long vaultCpu0 = Long.parseLong(get(stats + "/cpu").trim());
         long cpu0 = BenchVault.cpuMillis();
@@ -294,9 +302,10 @@ public final class FleetBench {
             failed.forEach(x -> x.failureKinds().forEach((k, v) -> kinds.merge(k, 1, Integer::sum)));
             String failedText = failed.isEmpty() ? "0" : failed.size() + " (" + kinds.entrySet().stream()
                     .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase().replace('_', '-')).reduce((a, b) -> a + ", " + b).orElse("?") + ")";
-            double rateBoundS = needed / (limit * 1000.0 / windowMs);
+            int rowLimit = r.row().limitOr(limit);
+            double rateBoundS = needed / (rowLimit * 1000.0 / windowMs);
             md.append(String.format("| %s | %s | %,d | %.1f s (%.1f s) | **%.1f s** | %.1f (%.1f–%.1f) s | %,d%s | %,d | **%.2f** | %s | %,d | %d / %d / %d | %.1f / %.1f | %s |%n",
-                    r.row().label(), r.row().settings(), needed, minPossibleMs(needed, limit, windowMs) / 1000.0, rateBoundS,
+                    r.row().label(), r.row().settings(), needed, minPossibleMs(needed, rowLimit, windowMs) / 1000.0, rateBoundS,
                     r.lastMs() / 1000.0, times[times.length / 2] / 1000.0, times[0] / 1000.0, times[times.length - 1] / 1000.0,
                     gets, sent == gets ? "" : " (resolvers: " + sent + ")",
                     r.vault().getOrDefault("ServiceLimitReached", 0L), gets / (double) needed, failedText,
