@@ -179,13 +179,14 @@ if $FLEET; then
   log "fleet: rows $FLEET_ROWS (dev vault latency ${LATENCY_MS} ms, service limit $SERVICE_LIMIT per ${SERVICE_LIMIT_WINDOW_MS} ms)"
   STATUS=0
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  DIRTY=$(git -C "$ROOT" diff --quiet HEAD -- dev-vault runtime benchmarks ':!benchmarks/results' 2>/dev/null || echo ' (with uncommitted changes)')
   # one process for every replica: 100 Vert.x instances (2 event loops each) and 100 SDK clients
   java -Xmx1g -cp "$HARNESS_CP" io.kvconfig.bench.FleetBench --vault-env "$WORK/vault/vault.env" \
     --rows "$FLEET_ROWS" --out-md "$WORK/fleet-table.md" | tee "$WORK/fleet.log" || STATUS=1
   {
     echo "### Fleet run $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- dev-vault runtime benchmarks 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$DIRTY; harness and replicas in ONE JVM (see BENCHMARKS.md, Fleet start)"
     echo "- dev vault: latency ${LATENCY_MS} ms per response, service limit $SERVICE_LIMIT secrets transactions per ${SERVICE_LIMIT_WINDOW_MS} ms (sliding window, one budget for all clients, re-armed empty before each row)"
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr); JVM: $(java -version 2>&1 | head -2 | tail -1)"
     echo "- load average (1/5/15 min) when measuring began: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -314,11 +314,22 @@ public final class FleetBench {
                     r.loadAvg()));
         }
         md.append("\n");
+        md.append("*GETs needed* = replicas × secrets; *physical limit* = the least time those GETs can take under the vault's"
+                + " budget per 10 s (sliding window: one budget's worth at once, the next one window later, ...), and in brackets"
+                + " GETs / sustained rate; *time until the last replica* and *replica time* run from the instant every replica's"
+                + " resolver was released (each resolver's deadline starts there too); *GET requests sent* = GetSecret in the dev"
+                + " vault's journal (429s included; in brackets the resolvers' own count when it differs: requests cancelled by"
+                + " their per-attempt timeout before the vault answered are not journaled); *requests per secret* = journaled"
+                + " GETs / GETs needed; *failed* = replicas whose resolution did not return every value (by failure kind: a"
+                + " replica can have several); *token / challenge / connections* = per row (the SDK caches the 401 challenge in"
+                + " a static map, so in one process only the warm-up pays it); *CPU s* = CPU the harness process (all replicas)"
+                + " and the dev vault used during the row.\n\n");
         md.append("Per row, ms from the common start: ");
         List<String> details = new ArrayList<>();
         for (Result r : results) {
-            details.add(String.format("%s (%s): last 200 GET at %d, 429s from %d to %d, clients built in %d ms (not timed), closed in %d ms",
-                    r.row().label(), r.row().settings(), r.lastGetOkMs(), r.first429Ms(), r.last429Ms(), r.setupMs(), r.closeMs()));
+            details.add(String.format("%s (%s): last 200 GET at %d, %s, clients built in %d ms (not timed), closed in %d ms",
+                    r.row().label(), r.row().settings(), r.lastGetOkMs(),
+                    r.first429Ms() < 0 ? "no 429" : "429s from " + r.first429Ms() + " to " + r.last429Ms(), r.setupMs(), r.closeMs()));
         }
         md.append(String.join("; ", details)).append(".\n");
         for (Result r : results) {
