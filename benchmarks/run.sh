@@ -11,7 +11,7 @@
 #   ./benchmarks/run.sh --fleet    a fleet start (issue 14 §3): K replicas x N secrets, each replica its own clients,
 #                                  credential, connection and resolver (the project's own), in ONE harness process,
 #                                  against one dev vault enforcing Key Vault's service limit (4,000 secrets
-#                                  transactions per 10 s); writes fleet.md to --out (about 4 minutes). Builds the
+#                                  transactions per 10 s); writes fleet.md to --out (about 9 minutes). Builds the
 #                                  checkout's dev-vault and runtime (package, no install) and runs on those classes.
 #                                  --fleet-rows "10x100 50x100 ..." (REPLICASxSECRETS[@LIMIT][/property=value,...]:
 #                                  @LIMIT = the vault's budget per 10 s for that row; the property is
