@@ -8,6 +8,14 @@
 #                                  each (--runs), classes by library, CPU by thread kind, wall time by phase, RSS
 #                                  by cause, for app-kv and (when built) the packaged service; writes breakdown.md
 #                                  + breakdown.csv to --out (no startup/load run; about 5 minutes on 2 cores)
+#   ./benchmarks/run.sh --fleet    a fleet start (issue 14 §3): K replicas x N secrets, each replica its own clients,
+#                                  credential, connection and resolver (the project's own), in ONE harness process,
+#                                  against one dev vault enforcing Key Vault's service limit (4,000 secrets
+#                                  transactions per 10 s); writes fleet.md to --out (about 9 minutes). Builds the
+#                                  checkout's dev-vault and runtime (package, no install) and runs on those classes.
+#                                  --fleet-rows "10x100 50x100 ..." (REPLICASxSECRETS[@LIMIT][/property=value,...]:
+#                                  @LIMIT = the vault's budget per 10 s for that row; the property is
+#                                  quarkus.kvconfig.<property> for every replica of that row)
 #
 # Options: --runs N (5)  --warmup N (1)  --latency-ms MS (20)  --duration S (load seconds per run, 10)
 #          --refs 0,1,10,50,100  --parallelism 100,1  --sweep 16,32,64 (more parallelisms at the largest N)
@@ -27,12 +35,19 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 ARGS="$*"
-SMOKE=false BREAKDOWN=false RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
+SMOKE=false BREAKDOWN=false FLEET=false RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
 CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=16,32,64 INSTALL=true STARTUP=true LOAD=true OUT=""
+# Key Vault's own limit, then the same 2.5 x budget scaled down 10x (limit 400 per 10 s: the vault is the bottleneck
+# even when the harness's 2 cores are not enough to send 10,000 GETs in the window)
+FLEET_ROWS="10x100 50x100 100x10 100x100 100x100/parallelism=10 100x100/startup-timeout=60S \
+10x100@400 10x100@400/parallelism=10 10x100@400/parallelism=20 10x100@400/startup-timeout=60S 100x10@400 100x10@400/parallelism=2"
+SERVICE_LIMIT=4000 SERVICE_LIMIT_WINDOW_MS=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
     --breakdown) BREAKDOWN=true; STARTUP=false; LOAD=false ;;
+    --fleet) FLEET=true; STARTUP=false; LOAD=false; INSTALL=false ;;
+    --fleet-rows) FLEET_ROWS="$2"; shift ;;
     --runs) RUNS="$2"; RUNS_SET=true; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
@@ -48,7 +63,7 @@ while [ $# -gt 0 ]; do
     --no-startup) STARTUP=false ;;
     --no-load) LOAD=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -61,8 +76,8 @@ fi
 WORK="$BENCH/target/work"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
-# a breakdown run leaves the last full run's files alone
-$BREAKDOWN || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
+# a breakdown or fleet run leaves the last full run's files alone
+$BREAKDOWN || $FLEET || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
 
 log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
@@ -71,9 +86,23 @@ if $INSTALL; then
   log "installing the project (./mvnw -B -q install -DskipTests)"
   ./mvnw -B -q install -DskipTests
 fi
-log "building the benchmark harness and apps"
-./mvnw -B -q -f benchmarks/pom.xml package -DskipTests
-HARNESS_CP="$BENCH/harness/target/bench-harness.jar:$BENCH/harness/target/lib/*"
+if $FLEET; then
+  # The dev vault's service-limit mode and the resolver under test are the checkout's own, not what ~/.m2 holds from
+  # the last install: package dev-vault and runtime here (no install), and compile the harness against those classes.
+  log "fleet: packaging the checkout's dev-vault and runtime (no install), compiling the harness against them"
+  ./mvnw -B -o -q -pl dev-vault,runtime -am package -DskipTests
+  ./mvnw -B -o -q -pl runtime org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.includeScope=runtime -Dmdep.outputFile="$WORK/runtime.cp" >/dev/null
+  FLEET_CP="$ROOT/dev-vault/target/classes:$ROOT/dev-vault/target/lib/*:$ROOT/runtime/target/classes:$(cat "$WORK/runtime.cp")"
+  mkdir -p "$WORK/fleet-classes"
+  javac -nowarn -encoding UTF-8 --release 17 -cp "$FLEET_CP" -d "$WORK/fleet-classes" \
+    "$BENCH"/harness/src/main/java/io/kvconfig/bench/*.java
+  HARNESS_CP="$WORK/fleet-classes:$FLEET_CP"
+else
+  log "building the benchmark harness and apps"
+  ./mvnw -B -q -f benchmarks/pom.xml package -DskipTests
+  HARNESS_CP="$BENCH/harness/target/bench-harness.jar:$BENCH/harness/target/lib/*"
+fi
 PLAIN_JAR="$BENCH/app-plain/target/quarkus-app/quarkus-run.jar"
 KV_JAR="$BENCH/app-kv/target/quarkus-app/quarkus-run.jar"
 SERVICE_JAR="$ROOT/service/target/quarkus-app/quarkus-run.jar"
@@ -104,8 +133,10 @@ BENCH_ADMIN_SECRET="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export BENCH_ADMIN_SECRET
 
 log "starting the dev vault (added latency ${LATENCY_MS} ms)"
+VAULT_OPTS=()
+if $FLEET; then VAULT_OPTS=(--service-limit "$SERVICE_LIMIT" --service-limit-window-ms "$SERVICE_LIMIT_WINDOW_MS"); fi
 java -cp "$HARNESS_CP" io.kvconfig.bench.BenchVault --dir "$WORK/vault" --latency-ms "$LATENCY_MS" --secrets 100 \
-  >"$WORK/vault.log" 2>&1 &
+  "${VAULT_OPTS[@]}" >"$WORK/vault.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 300); do
   [ -f "$WORK/vault/vault.env" ] && break
@@ -140,6 +171,29 @@ if $BREAKDOWN; then
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   } >>"$OUT/breakdown.md"
   log "report: $OUT/breakdown.md"
+  exit "$STATUS"
+fi
+
+# ---------------------------------------------------------------- fleet start (issue 14 §3)
+if $FLEET; then
+  log "fleet: rows $FLEET_ROWS (dev vault latency ${LATENCY_MS} ms, service limit $SERVICE_LIMIT per ${SERVICE_LIMIT_WINDOW_MS} ms)"
+  STATUS=0
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  DIRTY=$(git -C "$ROOT" diff --quiet HEAD -- dev-vault runtime benchmarks ':!benchmarks/results' 2>/dev/null || echo ' (with uncommitted changes)')
+  # one process for every replica: 100 Vert.x instances (2 event loops each) and 100 SDK clients
+  java -Xmx1g -cp "$HARNESS_CP" io.kvconfig.bench.FleetBench --vault-env "$WORK/vault/vault.env" \
+    --rows "$FLEET_ROWS" --out-md "$WORK/fleet-table.md" | tee "$WORK/fleet.log" || STATUS=1
+  {
+    echo "### Fleet run $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$DIRTY; harness and replicas in ONE JVM (see BENCHMARKS.md, Fleet start)"
+    echo "- dev vault: latency ${LATENCY_MS} ms per response, service limit $SERVICE_LIMIT secrets transactions per ${SERVICE_LIMIT_WINDOW_MS} ms (sliding window, one budget for all clients, re-armed empty before each row)"
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr); JVM: $(java -version 2>&1 | head -2 | tail -1)"
+    echo "- load average (1/5/15 min) when measuring began: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    [ -f "$WORK/fleet-table.md" ] && cat "$WORK/fleet-table.md"
+  } >"$OUT/fleet.md"
+  log "report: $OUT/fleet.md"
   exit "$STATUS"
 fi
 

@@ -26,10 +26,13 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp bench-harness.jar:lib/* io.kvconfig.bench.BenchVault --dir DIR [--latency-ms 20] [--secrets 100]
+ *   [--service-limit N --service-limit-window-ms MS]   Key Vault's per-vault service limit (fleet run: 4000 per 10000)
  *   env BENCH_ADMIN_SECRET (optional): seeded as secret "bench-admin-secret" for the service's admin API
  * </pre>
  * Writes DIR/vault.env (KEY=value lines: URL, identity endpoint/header, trust store, stats URL) once ready.
- * Secret values are random per start and never printed.
+ * Secret values are random per start and never printed. With a service limit, {@code /limits[?n=N]} re-arms it (with
+ * N transactions per window): the window starts empty, as after a quiet 10 s (the fleet run calls it before each row
+ * so that rows do not share a budget). {@code /cpu}: the CPU ms this process has used.
  */
 public final class BenchVault {
 
@@ -46,6 +49,8 @@ public final class BenchVault {
         Path dir = Path.of(Args.require(opts, "dir")).toAbsolutePath();
         long latencyMs = Long.parseLong(opts.getOrDefault("latency-ms", "20"));
         int secrets = Integer.parseInt(opts.getOrDefault("secrets", "100"));
+        int serviceLimit = Integer.parseInt(opts.getOrDefault("service-limit", "0"));
+        Duration serviceWindow = Duration.ofMillis(Long.parseLong(opts.getOrDefault("service-limit-window-ms", "10000")));
         Files.createDirectories(dir);
 
         DevVault vault = DevVault.builder()
@@ -65,6 +70,9 @@ public final class BenchVault {
             vault.setSecret("bench-admin-secret", admin);
         }
         vault.journal().reset();
+        if (serviceLimit > 0) {
+            vault.faults().enforceServiceLimits(serviceLimit, serviceWindow);
+        }
 
         HttpServer stats = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         stats.createContext("/stats", exchange -> reply(exchange, counts(vault)));
@@ -74,6 +82,18 @@ public final class BenchVault {
         stats.createContext("/reset", exchange -> {
             vault.journal().reset();
             reply(exchange, "reset\n");
+        });
+        // CPU time this process (the dev vault) has used so far, ms: the fleet run reports the vault's CPU per row
+        stats.createContext("/cpu", exchange -> reply(exchange, cpuMillis() + "\n"));
+        // re-arms the service limit with an empty window; ?n=N sets another budget per window (a scaled-down fleet)
+        stats.createContext("/limits", exchange -> {
+            String q = exchange.getRequestURI().getQuery();
+            int n = q != null && q.startsWith("n=") ? Integer.parseInt(q.substring(2)) : serviceLimit;
+            if (n > 0) {
+                vault.faults().enforceServiceLimits(n, serviceWindow);
+            }
+            reply(exchange, "service limit " + vault.faults().serviceLimit() + " per "
+                    + vault.faults().serviceLimitWindow().toMillis() + " ms\n");
         });
         stats.start();
 
@@ -87,6 +107,8 @@ public final class BenchVault {
         env.put("STATS_URL", "http://127.0.0.1:" + stats.getAddress().getPort());
         env.put("LATENCY_MS", Long.toString(latencyMs));
         env.put("SECRETS", Integer.toString(secrets));
+        env.put("SERVICE_LIMIT", Integer.toString(serviceLimit));
+        env.put("SERVICE_LIMIT_WINDOW_MS", Long.toString(serviceWindow.toMillis()));
         StringBuilder text = new StringBuilder();
         env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         Path tmp = dir.resolve("vault.env.tmp");
@@ -95,7 +117,8 @@ public final class BenchVault {
         // rename last: the harness waits for this file to appear
         Files.move(tmp, dir.resolve("vault.env"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         System.out.println("bench vault ready: " + vault.vaultUrl() + " latency " + latencyMs + " ms, "
-                + secrets + " secrets, stats " + env.get("STATS_URL"));
+                + secrets + " secrets, stats " + env.get("STATS_URL")
+                + (serviceLimit > 0 ? ", service limit " + serviceLimit + " per " + serviceWindow.toMillis() + " ms" : ""));
 
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -129,6 +152,11 @@ public final class BenchVault {
                     .append(e.status()).append('\n');
         }
         return out.toString();
+    }
+
+    static long cpuMillis() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1_000_000;
     }
 
     private static void reply(HttpExchange exchange, String body) throws IOException {
