@@ -171,7 +171,10 @@ class SettingsPlannerTest {
     void twoKeysOfOnePutNeverStoreOneSecretCaseInsensitively() {
         Plan plan = plan("A=@kv:Shared\nB=@kv:shared\n", changes("A", "1", "B", "2"), VAULT);
         assertThat(problems(plan)).containsExactly("B: this key and A would both store secret 'shared': one secret per key, "
-                + "or the last write wins for both; give one of them its own @kv: reference");
+                + "or the last write wins for both; give one of them its own @kv: reference",
+                // and the new .env has both references
+                "A: this key would store secret 'Shared', which B also references (@kv:shared): one secret per key, or B "
+                        + "would get this value too; give one of them its own @kv: reference");
     }
 
     @Test
@@ -194,9 +197,13 @@ class SettingsPlannerTest {
         Plan plan = plan("GITHUB_TOKEN=@kv:github-token\nELSEWHERE=@kv:" + OTHER_VAULT + "/secrets/github-token\n"
                 + "OPTIONAL_SAME=@kv?:other-name\n", changes("GITHUB_TOKEN", SECRET), VAULT);
         assertThat(plan.conflicts()).isEmpty();
-        // a key the PUT replaces no longer references anything
+        // a key the PUT removes no longer references anything
+        Plan removed = plan("OTHER=@kv:github-token\n", changes("GITHUB_TOKEN", SECRET, "OTHER", null), VAULT);
+        assertThat(removed.conflicts()).isEmpty();
+        // a key that holds a reference stays a secret: a plain value for it is written to that same secret
         Plan replaced = plan("OTHER=@kv:github-token\n", changes("GITHUB_TOKEN", SECRET, "OTHER", "plain"), VAULT);
-        assertThat(replaced.conflicts()).isEmpty();
+        assertThat(problems(replaced)).hasSize(2).first().asString().startsWith("OTHER: this key and GITHUB_TOKEN would "
+                + "both store secret 'github-token'");
     }
 
     @Test
