@@ -1,6 +1,5 @@
 package io.kvconfig.service;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -29,7 +28,6 @@ import io.kvconfig.service.api.Dtos;
 import io.kvconfig.service.settings.KeyVaultErrors;
 import io.kvconfig.service.settings.Plan.Item;
 import io.kvconfig.service.settings.SaveResult;
-import io.kvconfig.service.settings.SecretWriter;
 import io.kvconfig.service.settings.SettingsService;
 import io.smallrye.mutiny.Uni;
 
@@ -120,29 +118,25 @@ public class SettingsResource {
                     + "vault first.", incomplete.missing()).toResponse(Response.Status.CONFLICT);
         }
         if (result instanceof SaveResult.NewVaultUnchecked unchecked) {
-            return ApiError.of("keyvault_error", "Could not check that the new KEY_VAULT_URL has the secrets "
-                    + unchecked.unknown() + " that .env references: " + unchecked.failure().reason()
-                    + "; nothing was written.").toResponse(status(unchecked.failure().kind()));
+            return ApiError.json(status(unchecked.failure().kind() == KeyVaultErrors.Kind.UNAVAILABLE), ApiError.of(
+                    "keyvault_error", "Could not check that the new KEY_VAULT_URL has the secrets " + unchecked.unknown()
+                            + " that .env references: " + unchecked.failure().reason() + "; nothing was written."));
         }
         if (result instanceof SaveResult.KeyVaultFailed failed) {
-            List<Dtos.StoredSecret> stored = new ArrayList<>();
-            List<Dtos.NotStoredSecret> notStored = new ArrayList<>();
-            KeyVaultErrors.Kind kind = KeyVaultErrors.Kind.REJECTED;
-            for (SecretWriter.Outcome o : failed.outcomes()) {
-                if (o.failure() == null) {
-                    stored.add(new Dtos.StoredSecret(o.item().key(), o.item().secretName()));
-                } else {
-                    notStored.add(new Dtos.NotStoredSecret(o.item().key(), o.item().secretName(), o.failure().reason()));
-                    // one unavailable vault makes it worth trying again later
-                    kind = o.failure().kind() == KeyVaultErrors.Kind.UNAVAILABLE ? o.failure().kind() : kind;
-                }
-            }
+            List<Dtos.StoredSecret> stored = failed.outcomes().stream().filter(o -> o.failure() == null)
+                    .map(o -> new Dtos.StoredSecret(o.item().key(), o.item().secretName())).toList();
+            List<Dtos.NotStoredSecret> notStored = failed.outcomes().stream().filter(o -> o.failure() != null)
+                    .map(o -> new Dtos.NotStoredSecret(o.item().key(), o.item().secretName(), o.failure().reason())).toList();
+            // one unavailable vault makes it worth trying again later
+            boolean unavailable = failed.outcomes().stream()
+                    .anyMatch(o -> o.failure() != null && o.failure().kind() == KeyVaultErrors.Kind.UNAVAILABLE);
             String message = "Key Vault did not store every secret, so " + file + " was not changed and nothing was "
                     + "written as plaintext." + (stored.isEmpty() ? ""
                             : " The secrets listed under 'stored' already have a new version in Key Vault; references "
                                     + "to their latest version will see it at the next start.")
                     + " Fix the cause and send the request again.";
-            return json(status(kind), new Dtos.KeyVaultWriteFailure("keyvault_error", message, stored, notStored));
+            return ApiError.json(status(unavailable), new Dtos.KeyVaultWriteFailure("keyvault_error", message, stored,
+                    notStored));
         }
         SaveResult.FileFailed failed = (SaveResult.FileFailed) result;
         String path = settings.envFile().toString();
@@ -152,7 +146,7 @@ public class SettingsResource {
             case PREFLIGHT -> ApiError.of("env_not_writable", path + " cannot be written: " + failed.reason()
                     + ". Nothing was written (no Key Vault write either). Fix the file's permissions or its "
                     + "directory and send the request again.").toResponse(Response.Status.INTERNAL_SERVER_ERROR);
-            case WRITE -> json(Response.Status.INTERNAL_SERVER_ERROR, new Dtos.EnvWriteFailure("env_write_failed",
+            case WRITE -> ApiError.json(500, new Dtos.EnvWriteFailure("env_write_failed",
                     failed.stored().isEmpty() ? file + " could not be written: " + failed.reason() + ". Nothing was written."
                             : "Key Vault stored a new version of the secrets listed under 'stored', but " + file
                                     + " could not be written: " + failed.reason() + ". " + file + " was not changed; "
@@ -165,15 +159,12 @@ public class SettingsResource {
         };
     }
 
-    private static Response.Status status(KeyVaultErrors.Kind kind) {
-        return kind == KeyVaultErrors.Kind.UNAVAILABLE ? Response.Status.SERVICE_UNAVAILABLE : Response.Status.BAD_GATEWAY;
+    /** A Key Vault failure: 503 when it is worth trying again later (KeyVaultErrors.Kind.UNAVAILABLE), else 502. */
+    private static int status(boolean unavailable) {
+        return unavailable ? 503 : 502;
     }
 
     private static List<String> keys(List<Item> items) {
         return items.stream().map(Item::key).toList();
-    }
-
-    private static Response json(Response.Status status, Object body) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
     }
 }

@@ -27,14 +27,18 @@ public final class KeyVaultErrors {
     }
 
     public static Described describe(Throwable e, String credential) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof FirewallRefusedException notFixed) {
-                return rejected(firewallRefusal(e) + "; allowlisting could not fix it: " + notFixed.allowlistingError());
+        // the classifier reads the 403's inner code and the address the vault saw (never a secret)
+        Classified refusal = ErrorClassifier.firewallRefusal(e);
+        if (refusal != null) {
+            String blocked = "blocked by the Key Vault firewall (HTTP 403 " + refusal.vaultCode()
+                    + (refusal.clientAddress() != null ? ", client address " + refusal.clientAddress() : "") + ")";
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof FirewallRefusedException notFixed) {
+                    return rejected(blocked + "; allowlisting could not fix it: " + notFixed.allowlistingError());
+                }
             }
-        }
-        if (ErrorClassifier.isFirewallRefusal(e)) {
-            return rejected(firewallRefusal(e) + "; allow this address in the vault's networking settings, or set "
-                    + "KEY_VAULT_RG so the service allowlists it");
+            return rejected(blocked + "; allow this address in the vault's networking settings, or set KEY_VAULT_RG so "
+                    + "the service allowlists it");
         }
         Classified c = ErrorClassifier.classify(e, credential);
         int status = c.status();
@@ -73,16 +77,6 @@ public final class KeyVaultErrors {
             // 500 and other errors: the vault answered but failed: a bad gateway for our caller
             default -> rejected("Key Vault answered HTTP " + status);
         };
-    }
-
-    /** "blocked by the Key Vault firewall (HTTP 403 ForbiddenByFirewall, client address 203.0.113.10)". */
-    static String firewallRefusal(Throwable e) {
-        // the classifier reads the 403's inner code and the address the vault saw (never a secret)
-        Classified refusal = ErrorClassifier.firewallRefusal(e);
-        String code = refusal != null && refusal.vaultCode() != null ? refusal.vaultCode() : "ForbiddenByFirewall";
-        String address = refusal != null ? refusal.clientAddress() : null;
-        return "blocked by the Key Vault firewall (HTTP 403 " + code
-                + (address != null ? ", client address " + address : "") + ")";
     }
 
     private static Described rejected(String reason) {

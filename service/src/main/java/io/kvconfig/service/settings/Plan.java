@@ -21,18 +21,12 @@ import io.kvconfig.service.api.ApiError;
 public record Plan(List<Item> items, List<ApiError.Problem> conflicts, VaultChange vault, Map<String, String> newEnv,
         List<String> warnings) {
 
-    /** What a key becomes. */
+    /**
+     * What a key becomes: removed, a plain value or a reference as sent in {@code .env}, a secret written to
+     * {@code .env} as a value (no vault configured), or a secret in Key Vault with its reference in {@code .env}.
+     */
     public enum Action {
-        /** Removed from {@code .env}. */
-        REMOVE,
-        /** A plain value in {@code .env}. */
-        PLAIN,
-        /** A {@code @kv:} reference as sent, in {@code .env}. */
-        REFERENCE,
-        /** A secret written to {@code .env} as a value: no vault is configured (0600 file, a warning). */
-        SECRET_AS_VALUE,
-        /** A secret stored in Key Vault; {@code .env} gets its {@code @kv:} reference. */
-        KEYVAULT
+        REMOVE, PLAIN, REFERENCE, SECRET_AS_VALUE, KEYVAULT
     }
 
     /**
@@ -52,9 +46,6 @@ public record Plan(List<Item> items, List<ApiError.Problem> conflicts, VaultChan
      * the setting that wins over {@code KEY_VAULT_URL}, if any.
      */
     public record VaultChange(String target, String check, boolean switching, String shadowedBy) {
-        static VaultChange none(String current) {
-            return new VaultChange(current, null, false, null);
-        }
     }
 
     /** The {@code .env} changes: key to new text, null = remove. */

@@ -5,10 +5,7 @@ import java.util.List;
 import io.kvconfig.service.api.ApiError;
 import io.kvconfig.service.settings.Plan.Item;
 
-/**
- * How a {@code PUT /api/settings} ended. The settings resource turns each into its HTTP answer; no variant holds a
- * value (items hide theirs).
- */
+/** How a {@code PUT /api/settings} ended; the settings resource answers each. No variant holds a value. */
 public sealed interface SaveResult {
 
     /** {@code .env} was written; Key Vault holds the KEYVAULT items' secrets. */
@@ -23,10 +20,7 @@ public sealed interface SaveResult {
     record Invalid(List<ApiError.Problem> problems) implements SaveResult {
     }
 
-    /**
-     * The current settings refuse the request; {@code .env} was not changed. {@code stored}: the items Key Vault took
-     * before the conflict was found under the {@code .env} lock (empty when nothing was written at all).
-     */
+    /** The settings refuse it; {@code .env} unchanged. {@code stored}: what Key Vault took before the lock found it. */
     record Conflict(List<ApiError.Problem> problems, List<Item> stored) implements SaveResult {
     }
 
@@ -38,19 +32,14 @@ public sealed interface SaveResult {
     record NewVaultUnchecked(List<String> unknown, KeyVaultErrors.Described failure) implements SaveResult {
     }
 
-    /** Key Vault did not store every secret (outcomes in request order); {@code .env} was not changed. */
+    /** Key Vault did not store every secret (outcomes in request order); {@code .env} unchanged. */
     record KeyVaultFailed(List<SecretWriter.Outcome> outcomes) implements SaveResult {
     }
 
-    /** {@code .env} could not be read or written; {@code stored}: what Key Vault already took (WRITE only). */
+    /** {@code .env} could not be read, checked (before any Key Vault write) or written; {@code stored}: WRITE only. */
     record FileFailed(Stage stage, String reason, List<Item> stored) implements SaveResult {
         public enum Stage {
-            /** Reading {@code .env} failed: nothing was written. */
-            READ,
-            /** The check before any Key Vault write (lock + temp file) failed: nothing was written. */
-            PREFLIGHT,
-            /** The {@code .env} write after the Key Vault writes failed. */
-            WRITE
+            READ, PREFLIGHT, WRITE
         }
     }
 }

@@ -23,13 +23,11 @@ import io.kvconfig.service.settings.Plan.Item;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The settings flow's Key Vault calls, through the extension's clients (one HTTP client, one credential): a batch runs
- * at most {@code kvconfig.service.key-vault-concurrency} calls at once and answers in request order. Each call is
- * retried the way the resolver retries (what is worth another attempt and Retry-After come from the
- * {@link ErrorClassifier}, the waits from the shared {@link Backoff}, no retry whose wait would end after the call's
- * {@code key-vault-timeout}; the clients have SDK retries off, so attempts are requests sent), and a firewall refusal
- * joins the one allowlisting run, then the call goes once more ({@link FirewallService#withAllowlisting}). Every
- * failure comes back described ({@link KeyVaultErrors}), never thrown.
+ * The settings flow's Key Vault calls through the extension's clients, at most {@code key-vault-concurrency} at once,
+ * answered in request order, every failure described ({@link KeyVaultErrors}), never thrown. A call is retried as the
+ * resolver retries (retryable and Retry-After from the {@link ErrorClassifier}, waits from the shared {@link Backoff},
+ * no wait past {@code key-vault-timeout}; SDK retries are off), and after a firewall refusal it joins the one
+ * allowlisting run and goes once more ({@link FirewallService#withAllowlisting}).
  */
 @ApplicationScoped
 public class SecretWriter {

@@ -21,19 +21,13 @@ import io.kvconfig.service.settings.Plan.Item;
 import io.kvconfig.service.settings.Plan.VaultChange;
 
 /**
- * Decides what each key of a validated {@code PUT /api/settings} becomes, against the current settings. Pure: no I/O,
- * no Quarkus; the caller passes {@code .env} as read, the config sources and the current default vault.
- * <ul>
- * <li>null removes the key; a {@code @kv:} reference is written as sent; a plain key's value goes to {@code .env};</li>
- * <li>a secret (a secret key, or a key that holds a reference now) goes to Key Vault and {@code .env} gets its
- * reference. The secret name is the current reference's (the {@code .env} line's, else the winning one of any config
- * source), else {@code kvconfig.service.secret-names}, else the key lower-cased with {@code _} as {@code -}; the
- * reference follows the latest version. Without any vault a new secret becomes a value ({@code SECRET_AS_VALUE});</li>
- * <li>conflicts refuse the whole request (409): a reference replaced by plaintext, {@code ADMIN_SECRET} removed, two
- * keys sharing one secret (case-insensitive, like Key Vault, in the PUT or with any other source's reference), a
- * write to a reference whose vault is not a Key Vault host, {@code KEY_VAULT_URL} removed while references need it.</li>
- * </ul>
- * A new {@code KEY_VAULT_URL} that another setting shadows is saved with a warning.
+ * Decides what each key of a validated {@code PUT /api/settings} becomes ({@link Plan}). Pure: the caller passes
+ * {@code .env} as read, the config sources and the current default vault. A secret (a secret key, or a key holding a
+ * reference now) goes to Key Vault under its current reference's name (the {@code .env} line's, else any source's),
+ * else {@code kvconfig.service.secret-names}, else the key lower-cased with {@code _} as {@code -}; without any vault
+ * it becomes a value. Conflicts refuse the whole request: a reference replaced by plaintext, {@code ADMIN_SECRET}
+ * removed, two keys sharing one secret (case-insensitive, like Key Vault), a write to a vault that is not a Key Vault
+ * host, {@code KEY_VAULT_URL} removed while references need it.
  */
 public final class SettingsPlanner {
 
@@ -146,7 +140,7 @@ public final class SettingsPlanner {
     private static VaultChange vaultChange(Map<String, String> changes, SettingSources sources,
             Map<String, String> fromFile, String current) {
         if (!changes.containsKey(SettingsValidator.KEY_VAULT_URL)) {
-            return VaultChange.none(current);
+            return new VaultChange(current, null, false, null);
         }
         String value = changes.get(SettingsValidator.KEY_VAULT_URL);
         String next = value == null ? null : SecretReferenceParser.normalizeVaultUrl(value);

@@ -49,19 +49,11 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 
 /**
- * Lists the settings and runs the write_env flow, in this order, each step ending the flow with a {@link SaveResult}:
- * <ol>
- * <li>validate the whole body ({@link SettingsValidator}: size, key syntax, the {@link WritePolicy}, the admin token's
- * rules, vault hosts);</li>
- * <li>plan each key against {@code .env} as read now and every config source ({@link SettingsPlanner}); its conflicts
- * refuse the request;</li>
- * <li>a new {@code KEY_VAULT_URL}: every default-vault reference of the resulting {@code .env} must exist there;</li>
- * <li>prove that {@code .env} can be written (its lock, a temp file beside it) before any Key Vault write;</li>
- * <li>store the secrets ({@link SecretWriter});</li>
- * <li>only if all were stored: ONE atomic, locked write of {@code .env}, re-checked under the lock.</li>
- * </ol>
- * Reactive: Key Vault calls are async, file I/O runs on the worker pool; nothing blocks an event-loop thread. Logs
- * keys, secret names, paths and reasons, never a value.
+ * Lists the settings and runs the write_env flow, each step able to end it with a {@link SaveResult}: validate the
+ * body ({@link SettingsValidator}), plan ({@link SettingsPlanner}), check that a new {@code KEY_VAULT_URL} has every
+ * referenced secret, prove {@code .env} writable (lock + temp file), store the secrets ({@link SecretWriter}), and only
+ * if all were stored ONE atomic, locked {@code .env} write, re-checked under the lock. File I/O runs on the worker
+ * pool, never on an event loop. Logs keys, secret names, paths and reasons, never a value.
  */
 @Startup
 @ApplicationScoped
@@ -86,16 +78,6 @@ public class SettingsService {
     private SettingsValidator validator;
     private SettingsPlanner planner;
 
-    /** Aborts the locked .env update: a key became a reference after planning and would get plaintext. */
-    private static final class ReferenceConflict extends RuntimeException {
-        final transient List<ApiError.Problem> problems;
-
-        ReferenceConflict(List<ApiError.Problem> problems) {
-            super("reference conflict", null, false, false);
-            this.problems = problems;
-        }
-    }
-
     @PostConstruct
     void init() {
         file = new DotEnvFile(Path.of(config.envFile()));
@@ -116,10 +98,6 @@ public class SettingsService {
 
     public Path envFile() {
         return file.path();
-    }
-
-    public Set<String> secretKeys() {
-        return secretKeys;
     }
 
     // ---- GET /api/settings -------------------------------------------------------------------------
@@ -181,10 +159,7 @@ public class SettingsService {
                 });
     }
 
-    /**
-     * {@code .env} will point its default-vault references at a new vault: each must exist there before anything is
-     * written. Null when fine.
-     */
+    /** {@code .env} will point its default-vault references at a new vault: each must exist there. Null when fine. */
     private Uni<SaveResult> checkNewVault(Plan plan) {
         Map<SecretReference, List<String>> needed = plan.referencesToCheck();
         if (needed.isEmpty()) {
@@ -218,10 +193,7 @@ public class SettingsService {
         });
     }
 
-    /**
-     * Takes the {@code .env} lock and creates (then deletes) a temp file where the write will put one, so that an
-     * unwritable {@code .env} is found before Key Vault holds new versions. Null when fine.
-     */
+    /** Takes the {@code .env} lock and creates (then deletes) a temp file where the write puts one. Null when fine. */
     private Uni<SaveResult> preflight(Plan plan) {
         if (plan.keyVaultItems().isEmpty()) {
             return Uni.createFrom().nullItem(); // no Key Vault write: the .env write itself fails cleanly
@@ -267,17 +239,15 @@ public class SettingsService {
 
     private Uni<SaveResult> writeEnv(Plan plan, List<Item> stored) {
         return blocking(() -> {
-            try {
-                file.update(current -> {
-                    // re-checked under the lock: never put plaintext over a reference written meanwhile
-                    List<ApiError.Problem> late = plan.lateConflicts(current);
-                    if (!late.isEmpty()) {
-                        throw new ReferenceConflict(late);
-                    }
-                    return DotEnvFormat.apply(current, plan.envChanges());
-                });
-            } catch (ReferenceConflict e) {
-                return new SaveResult.Conflict(e.problems, stored);
+            List<ApiError.Problem> late = new ArrayList<>();
+            file.update(current -> {
+                // re-checked under the lock: never put plaintext over a reference written meanwhile (the same
+                // document back: nothing is written)
+                late.addAll(plan.lateConflicts(current));
+                return late.isEmpty() ? DotEnvFormat.apply(current, plan.envChanges()) : current;
+            });
+            if (!late.isEmpty()) {
+                return new SaveResult.Conflict(late, stored);
             }
             List<String> warnings = new ArrayList<>(plan.warnings());
             List<String> asValue = plan.items().stream().filter(p -> p.action() == Action.SECRET_AS_VALUE)
