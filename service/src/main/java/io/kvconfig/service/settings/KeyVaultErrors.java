@@ -1,10 +1,7 @@
 package io.kvconfig.service.settings;
 
-import com.azure.core.exception.ClientAuthenticationException;
-
 import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.kvconfig.runtime.vault.ErrorClassifier.Classified;
-import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.kvconfig.service.firewall.FirewallRefusedException;
 
 /**
@@ -44,29 +41,17 @@ public final class KeyVaultErrors {
         int status = c.status();
         return switch (c.kind()) {
             case TIMED_OUT -> status == 0 ? unavailable("no answer from Key Vault in time") : answered(status);
-            case UNREACHABLE -> unavailable("Key Vault unreachable: " + c.detail());
+            // an untrusted certificate was "unreachable" before the classifier named it: the same answer
+            case UNREACHABLE, TLS_UNTRUSTED -> unavailable("Key Vault unreachable: " + c.detail());
             case THROTTLED -> unavailable("throttled by Key Vault (HTTP 429)");
             case ACCESS_DENIED, DISABLED -> rejected("access denied (HTTP 403): the identity needs permission to set "
                     + "secrets (role Key Vault Secrets Officer), or the vault firewall blocks this client");
-            case AUTHENTICATION_FAILED -> authentication(e, c, credential);
+            case AUTHENTICATION_FAILED -> rejected(status != 0 ? "authentication failed (HTTP " + status + ") with "
+                    + credential : "authentication failed: could not get a token with " + credential);
+            // no token was sent: the classifier's detail names the resource, and the setting for a local test vault
+            case CHALLENGE_RESOURCE_MISMATCH -> rejected(c.kind().words() + ": " + c.detail());
             default -> status != 0 ? answered(status) : rejected("failed (" + e.getClass().getSimpleName() + ")");
         };
-    }
-
-    private static Described authentication(Throwable e, Classified c, String credential) {
-        if (c.status() != 0) {
-            return rejected("authentication failed (HTTP " + c.status() + ") with " + credential);
-        }
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ClientAuthenticationException) {
-                return rejected("authentication failed: could not get a token with " + credential);
-            }
-        }
-        // no answer and no token failure: the SDK refused the vault's 401 challenge (its resource is not a domain of the
-        // vault's host) before asking for a token; the classifier's detail names the resource
-        return rejected("authentication failed: " + c.detail() + ". For a local test vault whose host is not a Key "
-                + "Vault domain (the dev vault on localhost), set " + KeyVaultSettings.CHALLENGE_RESOURCE_VERIFICATION
-                + "=false; never for a real vault");
     }
 
     /** The vault answered with an error status that no failure kind above covers. */
