@@ -12,6 +12,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.service.settings.SettingsValidator;
 import io.quarkus.runtime.Startup;
 import io.smallrye.config.SecretKeys;
 
@@ -26,7 +27,7 @@ import io.smallrye.config.SecretKeys;
 public class AdminSecret {
 
     private static final Logger LOG = Logger.getLogger(AdminSecret.class);
-    public static final String KEY = "ADMIN_SECRET";
+    public static final String KEY = SettingsValidator.ADMIN_SECRET;
 
     /** Why the admin API is unavailable, when it is. */
     public enum State {

@@ -26,22 +26,22 @@ public class ErrorMappers {
             case 406 -> "This API produces application/json.";
             default -> type != null ? type.getReasonPhrase() + "." : "Request failed.";
         };
-        return Response.status(status).type("application/json").entity(ApiError.of("error", message)).build();
+        return ApiError.json(status, ApiError.of("error", message));
     }
 
     @ServerExceptionMapper
     public Response invalidEnvFile(DotEnvParseException e) {
         // lists line numbers and keys only (see DotEnvParseException)
         LOG.error(e.getMessage());
-        return Response.status(500).type("application/json")
-                .entity(ApiError.of("invalid_env_file", e.getMessage() + ". Fix the file; nothing was written.")).build();
+        return ApiError.of("invalid_env_file", e.getMessage() + ". Fix the file; nothing was written.")
+                .toResponse(Response.Status.INTERNAL_SERVER_ERROR);
     }
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
         LOG.errorf("Unexpected %s in the admin API", e.getClass().getName());
         LOG.debug("Unexpected error", e);
-        return Response.status(500).type("application/json")
-                .entity(ApiError.of("error", "Internal error; nothing was written unless the answer said so.")).build();
+        return ApiError.of("error", "Internal error; nothing was written unless the answer said so.")
+                .toResponse(Response.Status.INTERNAL_SERVER_ERROR);
     }
 }

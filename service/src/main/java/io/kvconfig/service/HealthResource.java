@@ -10,6 +10,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kvconfig.service.api.Dtos;
+
 /** Liveness for load balancers, open to anyone by design. The standard checks are under /q/health. */
 @PermitAll
 @Path("/health")

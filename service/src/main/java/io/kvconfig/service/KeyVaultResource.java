@@ -1,6 +1,8 @@
 package io.kvconfig.service;
 
 import io.kvconfig.service.api.AdminApi;
+import io.kvconfig.service.api.Dtos;
+import io.kvconfig.service.settings.KeyVaultErrors;
 
 import java.util.List;
 

@@ -1,6 +1,9 @@
 package io.kvconfig.service;
 
 import io.kvconfig.service.api.ApiError;
+import io.kvconfig.service.settings.SettingsPlanner;
+import io.kvconfig.service.settings.SettingsValidator;
+import io.kvconfig.service.settings.WritePolicy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,11 +53,11 @@ class SettingsValidatorTest {
 
     @Test
     void defaultSecretNames() {
-        assertThat(SettingsService.defaultSecretName("BOT_APP_PASSWORD")).isEqualTo("bot-app-password");
-        assertThat(SettingsService.defaultSecretName("A1")).isEqualTo("a1");
-        assertThat(SettingsService.validSecretName("gh-token")).isTrue();
-        assertThat(SettingsService.validSecretName("gh_token")).isFalse();
-        assertThat(SettingsService.validSecretName("x".repeat(128))).isFalse();
+        assertThat(SettingsPlanner.defaultSecretName("BOT_APP_PASSWORD")).isEqualTo("bot-app-password");
+        assertThat(SettingsPlanner.defaultSecretName("A1")).isEqualTo("a1");
+        assertThat(SettingsPlanner.validSecretName("gh-token")).isTrue();
+        assertThat(SettingsPlanner.validSecretName("gh_token")).isFalse();
+        assertThat(SettingsPlanner.validSecretName("x".repeat(128))).isFalse();
     }
 
     @Test

@@ -24,6 +24,11 @@ public record ApiError(String status, String message, List<Problem> errors) {
 
     /** This error as a JSON answer with the given status. */
     public Response toResponse(Response.Status httpStatus) {
-        return Response.status(httpStatus).type(MediaType.APPLICATION_JSON_TYPE).entity(this).build();
+        return json(httpStatus.getStatusCode(), this);
+    }
+
+    /** Any answer body of the API (an ApiError, or a shape of {@link Dtos} that says more) as JSON. */
+    public static Response json(int httpStatus, Object body) {
+        return Response.status(httpStatus).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
     }
 }

@@ -67,17 +67,13 @@ public class FirewallResource {
     public Uni<Response> allowlist() {
         return firewall.runNow().map(result -> {
             if (result.isEmpty()) {
-                return json(Response.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
-                        firewall.unavailableReason().orElse("Firewall allowlisting is not available.")));
+                return ApiError.of("unavailable", firewall.unavailableReason()
+                        .orElse("Firewall allowlisting is not available.")).toResponse(Response.Status.SERVICE_UNAVAILABLE);
             }
             AllowlistResult r = result.get();
             return r.ok()
-                    ? json(Response.Status.OK, new RunView("ok", r.message(), r))
-                    : json(Response.Status.BAD_GATEWAY, new RunView("error", r.error(), r));
+                    ? ApiError.json(200, new RunView("ok", r.message(), r))
+                    : ApiError.json(502, new RunView("error", r.error(), r));
         });
-    }
-
-    private static Response json(Response.Status status, Object body) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
     }
 }

@@ -17,7 +17,6 @@ import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.kvconfig.runtime.firewall.FirewallAllowlister;
 import io.kvconfig.runtime.firewall.FirewallSettings;
-import io.kvconfig.runtime.KvConfigRuntime;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -86,7 +85,7 @@ public class FirewallService {
 
     /** The last run in this process (startup, reactive, schedule or API). */
     public Optional<AllowlistResult> last() {
-        return KvConfigRuntime.lastAllowlisting();
+        return keyVault.lastAllowlisting();
     }
 
     /** Runs allowlisting now, off the event loop. Empty when allowlisting is not available. */
@@ -169,7 +168,7 @@ public class FirewallService {
     }
 
     /** Runs allowlisting after a refusal (worker thread): null when the call should be retried, else why not. */
-    private static String afterRefusal(FirewallAllowlister allowlister, String vaultUrl) {
+    private String afterRefusal(FirewallAllowlister allowlister, String vaultUrl) {
         if (!allowlister.manages(vaultUrl)) {
             return "allowlisting manages vault " + allowlister.settings().effectiveVaultName().orElse("?")
                     + ", not " + vaultUrl;
@@ -177,7 +176,7 @@ public class FirewallService {
         if (allowlister.allowlistAfterRefusal(vaultUrl)) {
             return null;
         }
-        return KvConfigRuntime.lastAllowlisting()
+        return last()
                 .map(r -> r.error() != null ? r.error() : r.message() + " (the rule is not effective yet)")
                 .orElse("allowlisting did not run");
     }

@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import io.kvconfig.service.api.ApiError;
 
@@ -31,8 +31,10 @@ import io.kvconfig.runtime.reference.SecretReferenceParser;
  */
 public final class SettingsValidator {
 
-    /** The default vault's URL: writable, but only as a Key Vault URL (see SettingsService for the vault check). */
+    /** The default vault's URL: writable, but only as a Key Vault URL (see SettingsPlanner for the vault check). */
     public static final String KEY_VAULT_URL = "KEY_VAULT_URL";
+    /** The admin token's setting: writable, but only as a long token without whitespace, and never removed. */
+    public static final String ADMIN_SECRET = "ADMIN_SECRET";
 
     public static final Pattern KEY = Pattern.compile("[A-Z][A-Z0-9_]*");
     static final int MAX_KEY_LENGTH = 127; // a derived secret name must fit Key Vault's 127
@@ -189,7 +191,7 @@ public final class SettingsValidator {
         if (KEY_VAULT_URL.equals(key)) {
             return VaultHosts.refusal(value, devOrTest).map(why -> "KEY_VAULT_URL " + why).orElse(null);
         }
-        if (AdminSecret.KEY.equals(key)) {
+        if (ADMIN_SECRET.equals(key)) {
             return adminSecretProblem(value);
         }
         return null;

@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import java.time.Duration;
 import java.util.List;

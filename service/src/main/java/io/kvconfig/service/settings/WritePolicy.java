@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -139,15 +139,15 @@ class SettingSourcesTest {
                 environment(Map.of("ENV_WINS", "@kv:env-name", "BOTH", "@kv:env-name", "PLAIN_ENV", "plain")));
         Map<String, String> file = Map.of("SHADOWED", "plain", "ENV_WINS", "plain", "BOTH", "@kv:file-name",
                 "PLAIN_ENV", "@kv:file-name");
-        assertThat(SettingsService.currentReference("IN_YAML", file, s)).contains("@kv:yaml-name");
+        assertThat(SettingsPlanner.currentReference("IN_YAML", file, s)).contains("@kv:yaml-name");
         // the .env line is what gets rewritten: its reference first, even over a higher-ranked one
-        assertThat(SettingsService.currentReference("BOTH", file, s)).contains("@kv:file-name");
-        assertThat(SettingsService.currentReference("PLAIN_ENV", file, s)).contains("@kv:file-name");
+        assertThat(SettingsPlanner.currentReference("BOTH", file, s)).contains("@kv:file-name");
+        assertThat(SettingsPlanner.currentReference("PLAIN_ENV", file, s)).contains("@kv:file-name");
         // else the value in effect: the environment's reference wins over a plain .env line ...
-        assertThat(SettingsService.currentReference("ENV_WINS", file, s)).contains("@kv:env-name");
+        assertThat(SettingsPlanner.currentReference("ENV_WINS", file, s)).contains("@kv:env-name");
         // ... and a plain .env line wins over a reference in application config
-        assertThat(SettingsService.currentReference("SHADOWED", file, s)).isEmpty();
-        assertThat(SettingsService.currentReference("NOWHERE", file, s)).isEmpty();
+        assertThat(SettingsPlanner.currentReference("SHADOWED", file, s)).isEmpty();
+        assertThat(SettingsPlanner.currentReference("NOWHERE", file, s)).isEmpty();
     }
 
     @Test

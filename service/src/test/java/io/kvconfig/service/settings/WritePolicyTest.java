@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

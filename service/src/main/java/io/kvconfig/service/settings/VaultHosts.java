@@ -1,11 +1,11 @@
-package io.kvconfig.service;
+package io.kvconfig.service.settings;
 
 import java.net.URI;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.firewall.KeyVaultCloud;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
@@ -36,33 +36,10 @@ final class VaultHosts {
         if (KeyVaultCloud.vaultNameOf(normalised).isPresent()) {
             return Optional.empty();
         }
-        if (devOrTest && isLoopback(host)) {
+        if (devOrTest && host != null && KvConfigMapping.isLoopback(host)) {
             return Optional.empty();
         }
         return Optional.of("is not an Azure Key Vault host (" + CLOUD_HOSTS + (devOrTest ? ", or loopback in dev/test" : "")
                 + "): the service would send its Key Vault token there");
-    }
-
-    static boolean isLoopback(String host) {
-        if (host == null) {
-            return false;
-        }
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
-            return true;
-        }
-        String[] parts = h.split("\\.", -1);
-        if (parts.length != 4 || !parts[0].equals("127")) {
-            return false;
-        }
-        for (String p : parts) {
-            if (!p.matches("\\d{1,3}") || Integer.parseInt(p) > 255) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,4 +1,4 @@
-package io.kvconfig.service;
+package io.kvconfig.service.api;
 
 import java.util.List;
 
