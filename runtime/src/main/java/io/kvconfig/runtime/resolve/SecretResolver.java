@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 
+import io.kvconfig.runtime.metrics.KvConfigMetrics;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
@@ -320,6 +321,7 @@ public final class SecretResolver {
                             if (delay.isEmpty()) {
                                 return Mono.just(giveUp(c, n));
                             }
+                            KvConfigMetrics.retry(KvConfigMetrics.GET_SECRET, c.kind());
                             LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
                                     delay.get().toMillis());
                             return Mono.delay(delay.get()).then(attempt(t, n + 1, c, firewallRetry));
