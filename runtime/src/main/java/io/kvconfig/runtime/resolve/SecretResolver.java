@@ -233,8 +233,11 @@ public final class SecretResolver {
                     Mono.fromFuture(primed, true).thenReturn(false));
             return authorizedFirst.flatMap(early -> {
                 if (early) {
-                    // the primer holds one of the parallelism slots
-                    return Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, Math.max(1, settings.parallelism() - 1)))
+                    // the primer holds one of the parallelism slots (with parallelism 1, the rest wait for its answer)
+                    int others = settings.parallelism() - 1;
+                    Mono<Void> fanOut = others > 0 ? Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, others))
+                            : Mono.fromFuture(primed, true).then(fetchEach(rest, false, 1));
+                    return fanOut
                             // a firewall refusal (rule missing or removed meanwhile): the hook once, then a retry
                             .then(Mono.defer(() -> retryFirewallBlocked(group)));
                 }
