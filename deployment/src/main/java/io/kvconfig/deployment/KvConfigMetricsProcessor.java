@@ -2,7 +2,6 @@ package io.kvconfig.deployment;
 
 import java.util.Optional;
 
-import io.kvconfig.runtime.metrics.KvConfigMeterBinder;
 import io.quarkus.arc.deployment.AdditionalBeanBuildItem;
 import io.quarkus.deployment.annotations.BuildProducer;
 import io.quarkus.deployment.annotations.BuildStep;
@@ -15,10 +14,13 @@ import io.quarkus.runtime.metrics.MetricsFactory;
  */
 class KvConfigMetricsProcessor {
 
+    /** By name: the class implements a Micrometer interface, which the build's class loader may not have. */
+    static final String METER_BINDER = "io.kvconfig.runtime.metrics.KvConfigMeterBinder";
+
     @BuildStep
     void meterBinder(Optional<MetricsCapabilityBuildItem> metricsCapability, BuildProducer<AdditionalBeanBuildItem> beans) {
         if (metricsCapability.isPresent() && metricsCapability.get().metricsSupported(MetricsFactory.MICROMETER)) {
-            beans.produce(AdditionalBeanBuildItem.unremovableOf(KvConfigMeterBinder.class));
+            beans.produce(AdditionalBeanBuildItem.builder().addBeanClass(METER_BINDER).setUnremovable().build());
         }
     }
 }
