@@ -50,8 +50,11 @@ public final class KvConfigRuntime {
     /** Recorded by the allowlister after each run (never holds a secret or token). */
     public static void recordAllowlisting(AllowlistResult result) {
         lastAllowlisting.set(result);
+        if (result == null) {
+            return; // a reset, not a run
+        }
         KvConfigMetrics.allowlisting(!result.ok() ? "failed" : result.added() ? "added" : result.alreadyPresent() ? "already-present"
-                : "done");
+                : "not-needed");
     }
 
     /** Called by the config interceptor once its batch is done (statuses only, never values). */

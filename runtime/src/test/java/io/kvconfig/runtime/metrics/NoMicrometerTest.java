@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.kvconfig.devvault.DevVault;
+import io.kvconfig.runtime.KvConfigRuntime;
+import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.SecretResolver;
 import io.kvconfig.runtime.vault.KeyVaultClients;
@@ -91,6 +94,30 @@ class NoMicrometerTest {
         assertThat(count("operation", "get-secret", "outcome", "throttled") - throttled).isEqualTo(1);
         assertThat(KvConfigMetrics.count(KvConfigMetrics.RETRIES, "operation", "get-secret", "reason", "throttled") - retries)
                 .isEqualTo(1);
+    }
+
+    @Test
+    void allowlistingRunsAreCountedByResult() {
+        long added = KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "added");
+        long present = KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "already-present");
+        long notNeeded = KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "not-needed");
+        long failed = KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "failed");
+        Optional<AllowlistResult> before = KvConfigRuntime.lastAllowlisting();
+        try {
+            Instant now = Instant.now();
+            KvConfigRuntime.recordAllowlisting(new AllowlistResult("kv", "203.0.113.7", true, false, true, now, "added", null));
+            KvConfigRuntime.recordAllowlisting(new AllowlistResult("kv", "203.0.113.7", false, true, false, now, "present", null));
+            KvConfigRuntime.recordAllowlisting(new AllowlistResult("kv", "203.0.113.7", false, true, false, now, "present", null));
+            KvConfigRuntime.recordAllowlisting(new AllowlistResult("kv", "203.0.113.7", false, false, false, now, "public", null));
+            KvConfigRuntime.recordAllowlisting(new AllowlistResult("kv", null, false, false, false, now, "failed", "no IP"));
+            KvConfigRuntime.recordAllowlisting(null); // a reset is not a run
+        } finally {
+            KvConfigRuntime.recordAllowlisting(before.orElse(null));
+        }
+        assertThat(KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "added") - added).isEqualTo(1);
+        assertThat(KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "already-present") - present).isEqualTo(2);
+        assertThat(KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "not-needed") - notNeeded).isEqualTo(1);
+        assertThat(KvConfigMetrics.count(KvConfigMetrics.ALLOWLISTING, "result", "failed") - failed).isEqualTo(1);
     }
 
     private static long count(String... tags) {
