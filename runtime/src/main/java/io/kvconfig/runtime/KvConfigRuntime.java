@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.firewall.AllowlistResult;
+import io.kvconfig.runtime.metrics.KvConfigMetrics;
 
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
@@ -49,6 +50,11 @@ public final class KvConfigRuntime {
     /** Recorded by the allowlister after each run (never holds a secret or token). */
     public static void recordAllowlisting(AllowlistResult result) {
         lastAllowlisting.set(result);
+        if (result == null) {
+            return; // a reset, not a run
+        }
+        KvConfigMetrics.allowlisting(!result.ok() ? "failed" : result.added() ? "added" : result.alreadyPresent() ? "already-present"
+                : "not-needed");
     }
 
     /** Called by the config interceptor once its batch is done (statuses only, never values). */

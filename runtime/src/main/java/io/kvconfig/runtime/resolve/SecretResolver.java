@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 
+import io.kvconfig.runtime.metrics.KvConfigMetrics;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
@@ -232,8 +233,11 @@ public final class SecretResolver {
                     Mono.fromFuture(primed, true).thenReturn(false));
             return authorizedFirst.flatMap(early -> {
                 if (early) {
-                    // the primer holds one of the parallelism slots
-                    return Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, Math.max(1, settings.parallelism() - 1)))
+                    // the primer holds one of the parallelism slots (with parallelism 1, the rest wait for its answer)
+                    int others = settings.parallelism() - 1;
+                    Mono<Void> fanOut = others > 0 ? Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, others))
+                            : Mono.fromFuture(primed, true).then(fetchEach(rest, false, 1));
+                    return fanOut
                             // a firewall refusal (rule missing or removed meanwhile): the hook once, then a retry
                             .then(Mono.defer(() -> retryFirewallBlocked(group)));
                 }
@@ -320,6 +324,7 @@ public final class SecretResolver {
                             if (delay.isEmpty()) {
                                 return Mono.just(giveUp(c, n));
                             }
+                            KvConfigMetrics.retry(KvConfigMetrics.GET_SECRET, c.kind());
                             LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
                                     delay.get().toMillis());
                             return Mono.delay(delay.get()).then(attempt(t, n + 1, c, firewallRetry));

@@ -30,6 +30,8 @@ import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
 
+import io.kvconfig.runtime.metrics.MeteredCredential;
+import io.kvconfig.runtime.metrics.RequestMetricsPolicy;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -114,7 +116,8 @@ public final class KeyVaultClients implements AutoCloseable {
                 .setMaxPoolSize(Math.min(settings.parallelism(), MAX_HTTP1_CONNECTIONS));
         HttpClientOptions http1 = options(trust).setProtocolVersion(HttpVersion.HTTP_1_1);
         this.httpClient = new BufferedVertxHttpClient(vertx.createHttpClient(h2), vertx.createHttpClient(http1), IDLE_TIMEOUT);
-        this.credential = buildCredential(settings, httpClient);
+        // counted where the SDK asks for a token (see MeteredCredential)
+        this.credential = new MeteredCredential(buildCredential(settings, httpClient));
         this.credentialDescription = describeCredential(settings);
         LOG.debugf("Key Vault clients created: %s", settings);
     }
@@ -176,7 +179,8 @@ public final class KeyVaultClients implements AutoCloseable {
                 .httpClient(httpClient)
                 .retryOptions(NO_RETRIES)
                 // runs after the SDK's challenge/credential policy: sees each request as sent
-                .addPolicy(new AuthorizedSignal(authorized(vaultUrl)));
+                .addPolicy(new AuthorizedSignal(authorized(vaultUrl)))
+                .addPolicy(new RequestMetricsPolicy());
         if (!settings.challengeResourceVerification()) {
             b.disableChallengeResourceVerification();
         }
