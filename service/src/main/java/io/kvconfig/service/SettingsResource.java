@@ -22,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kvconfig.runtime.metrics.KvConfigMetrics;
 import io.kvconfig.service.api.AdminApi;
 import io.kvconfig.service.api.ApiError;
 import io.kvconfig.service.api.Dtos;
@@ -83,7 +84,8 @@ public class SettingsResource {
     @APIResponse(responseCode = "502", description = "Key Vault refused a write; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
     @APIResponse(responseCode = "503", description = "Key Vault unavailable; .env unchanged", content = @Content(schema = @Schema(implementation = Dtos.KeyVaultWriteFailure.class)))
     public Uni<Response> save(String body) {
-        return settings.save(body).map(this::answer);
+        return settings.save(body).map(this::answer)
+                .invoke(r -> KvConfigMetrics.settingsWrite(r.getStatus() < 300 ? "success" : r.getStatus() < 500 ? "rejected" : "failed"));
     }
 
     Response answer(SaveResult result) {
