@@ -60,6 +60,25 @@ class VaultRefusalsTest {
         vault.softDeleteDelays(Duration.ofMillis(300), Duration.ofMillis(300));
     }
 
+    /** {@code .env} references {@code name} from {@code key} (a key holding a reference is a secret key). */
+    private static void referencing(String key, String name) {
+        try {
+            java.nio.file.Files.writeString(TestVault.envFile, TestVault.baseline + key + "=@kv:" + name + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One secret write through the whole PUT path first, so that the timed part of a test (a deletion or recovery that
+     * runs for a set time) does not include the first request's warm-up of a fresh application.
+     */
+    private static void warmUp() {
+        referencing("WARM_UP", "warm-up");
+        put("{\"WARM_UP\":" + q(LeakCheck.secret("warm-up-value-0123456789")) + "}").then().statusCode(200);
+        TestVault.reset();
+    }
+
     /** Soft-deletes {@code name} with the SDK, returning once the DELETE is answered (the deletion then runs). */
     private void startDeleting(String name) {
         vault.setSecret(name, OLD);
@@ -67,34 +86,43 @@ class VaultRefusalsTest {
     }
 
     @Test
-    void aSecretStillBeingDeletedIsRetriedUntilTheDeletionEndsAndThenStored() {
+    void aSecretBeingDeletedIsRetriedUntilTheDeletionEndsThenTheDeletedSecretIsNotRetried() {
+        warmUp();
         vault.softDeleteDelays(Duration.ofMillis(1500), Duration.ofMillis(1500));
         startDeleting("soft-deleting");
         vault.journal().reset();
+        referencing("SOFT_DELETING", "soft-deleting");
+        byte[] before = envBytes();
 
-        put("{\"SOFT_DELETING\":" + q(VALUE) + "}").then().statusCode(200)
-                .body("changes[0].reference", equalTo("@kv:soft-deleting"));
+        // as on Key Vault: once the deletion ends the name is held by the deleted secret (recover or purge it)
+        Response r = put("{\"SOFT_DELETING\":" + q(VALUE) + "}");
+        r.then().statusCode(502)
+                .body("notStored[0].reason", containsString("deleted but recoverable (HTTP 409 ObjectIsDeletedButRecoverable)"));
 
-        // Key Vault said "being deleted" at least once, and the writer kept going past key-vault-retries=1
+        // "being deleted" was retried past key-vault-retries=1 while the deletion ran; the deleted state only once
         long conflicts = vault.journal().count("ObjectIsBeingDeleted");
         assertThat(conflicts).isGreaterThanOrEqualTo(2);
+        assertThat(vault.journal().count("ObjectIsDeletedButRecoverable")).isEqualTo(1);
         assertThat(vault.journal().count("SetSecret")).isEqualTo(conflicts + 1);
-        // the deletion finished, so the name was free: a new secret with the new value
-        Api.assertHolds(vault, "soft-deleting", VALUE);
+        assertThat(envBytes()).isEqualTo(before);
+        assertThat(r.asString()).doesNotContain(VALUE).doesNotContain(OLD);
     }
 
     @Test
     void aSecretStillBeingRecoveredIsRetriedUntilTheRecoveryEndsAndThenStored() {
-        vault.softDeleteDelays(Duration.ZERO, Duration.ofMillis(1500));
+        warmUp();
+        vault.softDeleteDelays(Duration.ZERO, Duration.ofMillis(2000));
         vault.setSecret("soft-recovering", OLD);
         keyVault.secrets().beginDeleteSecret("soft-recovering").getSyncPoller().waitForCompletion(Duration.ofSeconds(20));
         keyVault.secrets().beginRecoverDeletedSecret("soft-recovering").getSyncPoller();
         vault.journal().reset();
 
+        referencing("SOFT_RECOVERING", "soft-recovering");
         put("{\"SOFT_RECOVERING\":" + q(VALUE) + "}").then().statusCode(200);
 
+        // retried past key-vault-retries=1 while the recovery ran, then stored as a new version of the recovered secret
         long conflicts = vault.journal().count("ObjectIsBeingRecovered");
-        assertThat(conflicts).isGreaterThanOrEqualTo(1);
+        assertThat(conflicts).isGreaterThanOrEqualTo(2);
         assertThat(vault.journal().count("SetSecret")).isEqualTo(conflicts + 1);
         Api.assertHolds(vault, "soft-recovering", VALUE);
     }
@@ -105,6 +133,7 @@ class VaultRefusalsTest {
         vault.softDeleteDelays(Duration.ofSeconds(60), Duration.ofSeconds(60));
         startDeleting("soft-slow");
         vault.journal().reset();
+        referencing("SOFT_SLOW", "soft-slow");
         byte[] before = envBytes();
 
         Response r = put("{\"SOFT_SLOW\":" + q(VALUE) + ",\"LOG_FORMAT\":\"x\"}");
@@ -129,6 +158,7 @@ class VaultRefusalsTest {
         vault.softDeleteDelays(Duration.ZERO, Duration.ZERO);
         startDeleting("soft-deleted");
         vault.journal().reset();
+        referencing("SOFT_DELETED", "soft-deleted");
         byte[] before = envBytes();
 
         Response r = put("{\"SOFT_DELETED\":" + q(VALUE) + ",\"LOG_FORMAT\":\"x\"}");
@@ -150,6 +180,7 @@ class VaultRefusalsTest {
     @Test
     void rbacAccessDeniedNamesTheRoleAndDoesNotAllowlist() {
         vault.secretAccess().denyWrites(true);
+        referencing("DENIED_RBAC", "denied-rbac");
         byte[] before = envBytes();
 
         Response r = put("{\"DENIED_RBAC\":" + q(VALUE) + ",\"LOG_FORMAT\":\"x\"}");
@@ -170,6 +201,7 @@ class VaultRefusalsTest {
     @Test
     void accessPolicyDenialNamesTheSetPermissionAndDoesNotAllowlist() {
         vault.secretAccess().accessPolicies(true).denyWrites(true);
+        referencing("DENIED_POLICY", "denied-policy");
         byte[] before = envBytes();
 
         Response r = put("{\"DENIED_POLICY\":" + q(VALUE) + "}");
@@ -190,6 +222,7 @@ class VaultRefusalsTest {
     void a429WithoutRetryAfterIsRetriedOnTheWritersOwnBackoff() {
         vault.faults().throttleNextWithoutRetryAfter(1);
 
+        referencing("THROTTLED_PLAIN", "throttled-plain");
         put("{\"THROTTLED_PLAIN\":" + q(VALUE) + "}").then().statusCode(200)
                 .body("changes[0].reference", equalTo("@kv:throttled-plain"));
 
