@@ -163,4 +163,21 @@ public final class Profiles {
             return Path.of(dir);
         }
     }
+
+    /**
+     * The service on a dev vault with allowlisting configured (so a test can prove it is not attempted), a short write
+     * deadline ({@code key-vault-timeout} 4 s) and one retry: the vault's refusals and transient conflicts.
+     */
+    public static class VaultRefusals implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("allowlisting", "true")));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kvconfig.service.key-vault-timeout", "4S",
+                    "kvconfig.service.key-vault-retries", "1");
+        }
+    }
 }

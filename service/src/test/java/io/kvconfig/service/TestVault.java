@@ -26,7 +26,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * default; {@code KEY_VAULT_URL} to let a {@code KEY_VAULT_URL} saved through the API decide the default vault);
  * {@code host} = a Key Vault host name the dev vault is reached by (e.g. {@code kvtest.vault.azure.net}, resolved to
  * loopback for the test JVM, see the surefire configuration), with the SDK's challenge resource verification left on
- * (the default) instead of turned off for {@code localhost}. The {@code .env} lives in a directory of its own
+ * (the default) instead of turned off for {@code localhost}; {@code allowlisting} = "true" to configure firewall
+ * allowlisting against the dev vault's Resource Manager side. The {@code .env} lives in a directory of its own
  * ({@code <tmp>/env/}), which tests may break and restore.
  */
 public class TestVault implements QuarkusTestResourceLifecycleManager {
@@ -51,6 +52,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
     private boolean secondVault;
     private String urlKey = "quarkus.kvconfig.url";
     private String host;
+    private boolean allowlisting;
     private final Map<String, String> seeds = new HashMap<>();
 
     @Override
@@ -60,6 +62,7 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
         secondVault = "true".equals(initArgs.get("second-vault"));
         urlKey = initArgs.getOrDefault("url-key", urlKey);
         host = initArgs.get("host");
+        allowlisting = "true".equals(initArgs.get("allowlisting"));
         initArgs.forEach((k, v) -> {
             if (k.startsWith("secret.")) {
                 seeds.put(k.substring("secret.".length()), v);
@@ -92,6 +95,14 @@ public class TestVault implements QuarkusTestResourceLifecycleManager {
                     // the dev vaults share their token signing keys (one JVM); the client must trust both CAs
                     vault2 = DevVault.builder().httpsPort(0).tokenPort(0).trustStoreDir(dir.resolve("tls2")).build().start();
                     config.put("quarkus.kvconfig.tls.trust-store", trustBoth(dir.resolve("both.p12")).toString());
+                }
+                if (allowlisting) {
+                    // firewall allowlisting configured against the dev vault's ARM side (its firewall stays open)
+                    config.put("quarkus.kvconfig.firewall.resource-manager-url", vault.resourceManagerUrl());
+                    config.put("quarkus.kvconfig.firewall.ip-echo-urls", vault.ipEchoUrl());
+                    config.put("quarkus.kvconfig.firewall.resource-group", vault.resourceGroup());
+                    config.put("quarkus.kvconfig.firewall.vault-name", vault.vaultName());
+                    config.put("quarkus.kvconfig.firewall.subscription-id", vault.subscriptionId());
                 }
                 if (host == null) {
                     // localhost is not a Key Vault host: the SDK would (rightly) refuse the challenge

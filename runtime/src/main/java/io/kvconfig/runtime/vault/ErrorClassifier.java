@@ -225,6 +225,24 @@ public final class ErrorClassifier {
                         "the identity of " + credentialDescription + " may not read this secret; " + grant + service,
                         status, inner.isEmpty() ? null : inner, null);
             }
+            case 409: {
+                // soft delete: the inner code tells a running deletion/recovery (seconds) from a finished one
+                String inner = err.innerCode == null ? "" : err.innerCode;
+                if (inner.equalsIgnoreCase("ObjectIsBeingDeleted") || inner.equalsIgnoreCase("ObjectIsBeingRecovered")) {
+                    return new Classified(FailureKind.DELETION_IN_PROGRESS, true, null, "the secret is being "
+                            + (inner.equalsIgnoreCase("ObjectIsBeingDeleted") ? "deleted" : "recovered")
+                            + " in the vault (that takes a few seconds); retry later" + service, status, inner, null);
+                }
+                if (inner.equalsIgnoreCase("ObjectIsDeletedButRecoverable")) {
+                    return new Classified(FailureKind.DELETED_RECOVERABLE, false, null,
+                            "the secret is deleted but recoverable (soft delete), so its name cannot be reused: recover"
+                                    + " it ('az keyvault secret recover'), purge it ('az keyvault secret purge'), or choose"
+                                    + " another secret name" + service,
+                            status, inner, null);
+                }
+                return new Classified(FailureKind.UNEXPECTED, false, null, "the vault answered HTTP " + status + service,
+                        status, inner.isEmpty() ? null : inner, null);
+            }
             case 429:
                 return new Classified(FailureKind.THROTTLED, true, retryAfter(response), "the vault throttled the requests"
                         + " (HTTP 429)", status);

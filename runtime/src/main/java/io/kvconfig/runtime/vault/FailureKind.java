@@ -17,6 +17,16 @@ public enum FailureKind {
      */
     CHALLENGE_RESOURCE_MISMATCH("authentication failed: the vault's challenge names a resource that does not match its host"),
     THROTTLED("throttled"),
+    /**
+     * 409 {@code ObjectIsBeingDeleted} / {@code ObjectIsBeingRecovered}: a soft delete or a recovery of the secret is
+     * still running in the vault (it takes seconds): transient, retried until the caller's deadline.
+     */
+    DELETION_IN_PROGRESS("a deletion or recovery of the secret is still running"),
+    /**
+     * 409 {@code ObjectIsDeletedButRecoverable}: the secret is soft-deleted and its name cannot be reused until it is
+     * recovered or purged: permanent, never retried.
+     */
+    DELETED_RECOVERABLE("secret deleted but recoverable"),
     TIMED_OUT("timed out"),
     INVALID_REFERENCE("invalid reference"),
     NO_VAULT_CONFIGURED("no vault configured"),

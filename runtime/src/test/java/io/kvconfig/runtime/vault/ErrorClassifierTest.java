@@ -187,6 +187,41 @@ class ErrorClassifierTest {
         assertThat(c.detail()).contains("Key Vault Secrets User").contains("DefaultAzureCredential");
     }
 
+    @ParameterizedTest
+    @CsvSource({ "ObjectIsBeingDeleted,deleted", "ObjectIsBeingRecovered,recovered" })
+    void aDeletionOrRecoveryStillRunningIsTransient(String inner, String word) {
+        Classified c = classify(new ResourceModifiedException(
+                body("Conflict", "Secret s1 is currently being " + word + " and cannot be re-created; retry later.", inner),
+                new FakeResponse(409, Map.of())));
+        assertThat(c.kind()).isEqualTo(FailureKind.DELETION_IN_PROGRESS);
+        assertThat(c.retryable()).isTrue();
+        assertThat(c.status()).isEqualTo(409);
+        assertThat(c.vaultCode()).isEqualTo(inner);
+        assertThat(c.detail()).startsWith("the secret is being " + word + " in the vault").contains("retry later");
+        assertThat(Backoff.forFailure(c.kind())).isEqualTo(Backoff.TRANSIENT);
+    }
+
+    @Test
+    void aDeletedButRecoverableSecretIsPermanentAndSaysWhatToDo() {
+        Classified c = classify(new ResourceModifiedException(body("Conflict", "Secret s1 is currently in a deleted but "
+                + "recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or "
+                + "purged.", "ObjectIsDeletedButRecoverable"), new FakeResponse(409, Map.of())));
+        assertThat(c.kind()).isEqualTo(FailureKind.DELETED_RECOVERABLE);
+        assertThat(c.retryable()).isFalse();
+        assertThat(c.vaultCode()).isEqualTo("ObjectIsDeletedButRecoverable");
+        assertThat(c.detail()).contains("deleted but recoverable").contains("recover it").contains("purge it")
+                .contains("choose another secret name");
+    }
+
+    @Test
+    void anotherConflictStaysUnexpectedAndIsNotRetried() {
+        Classified c = classify(new ResourceModifiedException(body("Conflict", "Something else.", null),
+                new FakeResponse(409, Map.of())));
+        assertThat(c.kind()).isEqualTo(FailureKind.UNEXPECTED);
+        assertThat(c.retryable()).isFalse();
+        assertThat(c.detail()).contains("HTTP 409");
+    }
+
     @Test
     void throttledHonoursRetryAfter() {
         Classified c = classify(new HttpResponseException("Status code 429", new FakeResponse(429, Map.of("Retry-After", "3"))));

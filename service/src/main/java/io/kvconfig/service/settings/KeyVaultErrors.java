@@ -44,7 +44,26 @@ public final class KeyVaultErrors {
             // an untrusted certificate was "unreachable" before the classifier named it: the same answer
             case UNREACHABLE, TLS_UNTRUSTED -> unavailable("Key Vault unreachable: " + c.detail());
             case THROTTLED -> unavailable("throttled by Key Vault (HTTP 429)");
-            case ACCESS_DENIED, DISABLED -> rejected("access denied (HTTP 403): the identity needs permission to set "
+            // a running soft delete/recovery is retried until key-vault-timeout (SecretWriter): still running then
+            case DELETION_IN_PROGRESS -> unavailable("the secret is being " + ("ObjectIsBeingRecovered".equalsIgnoreCase(
+                    c.vaultCode()) ? "recovered" : "deleted") + " in Key Vault (HTTP 409 " + c.vaultCode()
+                    + "), still at the write deadline; retry later");
+            // 502 like every other refusal that needs a fix in the vault: the PUT itself does not conflict with the
+            // service's state (409 is the settings lock's answer), and one answer covers several secrets
+            case DELETED_RECOVERABLE -> rejected("the secret is deleted but recoverable (HTTP 409 "
+                    + "ObjectIsDeletedButRecoverable): its name cannot be reused until it is recovered or purged; "
+                    + "recover it ('az keyvault secret recover'), purge it ('az keyvault secret purge'), or choose another "
+                    + "secret name");
+            // authorization, not the firewall (no allowlisting): the inner code says which kind of vault it is
+            case ACCESS_DENIED -> "ForbiddenByRbac".equalsIgnoreCase(c.vaultCode())
+                    ? rejected("access denied (HTTP 403 ForbiddenByRbac): grant the service's identity 'Key Vault "
+                            + "Secrets Officer' on the vault (or on the secret)")
+                    : "AccessDenied".equalsIgnoreCase(c.vaultCode())
+                            ? rejected("access denied (HTTP 403 AccessDenied): the vault uses access policies; give the "
+                                    + "service's identity an access policy with the secret permission 'set'")
+                            : rejected("access denied (HTTP 403): the identity needs permission to set secrets (role Key "
+                                    + "Vault Secrets Officer, or the access-policy permission 'set')");
+            case DISABLED -> rejected("access denied (HTTP 403): the identity needs permission to set "
                     + "secrets (role Key Vault Secrets Officer), or the vault firewall blocks this client");
             case AUTHENTICATION_FAILED -> rejected(status != 0 ? "authentication failed (HTTP " + status + ") with "
                     + credential : "authentication failed: could not get a token with " + credential);

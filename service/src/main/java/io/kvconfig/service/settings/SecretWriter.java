@@ -26,7 +26,8 @@ import io.smallrye.mutiny.Uni;
  * The settings flow's Key Vault calls through the extension's clients, at most {@code key-vault-concurrency} at once,
  * answered in request order, every failure described ({@link KeyVaultErrors}), never thrown. A call is retried as the
  * resolver retries (retryable and Retry-After from the {@link ErrorClassifier}, waits from the shared {@link Backoff},
- * no wait past {@code key-vault-timeout}; SDK retries are off), and after a firewall refusal it joins the one
+ * no wait past {@code key-vault-timeout}; SDK retries are off; a secret still being deleted or recovered is retried until
+ * that deadline, not counted against {@code key-vault-retries}), and after a firewall refusal it joins the one
  * allowlisting run and goes once more ({@link FirewallService#withAllowlisting}).
  */
 @ApplicationScoped
@@ -90,7 +91,10 @@ public class SecretWriter {
     private <T> Uni<T> attempt(Supplier<Uni<T>> call, int n, long deadline) {
         return Uni.createFrom().<T>deferred(call::get).onFailure().recoverWithUni(e -> {
             Classified c = ErrorClassifier.classify(e, "");
-            if (n > config.keyVaultRetries() || !c.retryable()) {
+            // a soft delete or recovery still running takes seconds on Key Vault: waited out until the deadline,
+            // whatever the retry count (which is about failures, and this is the vault saying "not yet")
+            boolean outOfRetries = n > config.keyVaultRetries() && c.kind() != FailureKind.DELETION_IN_PROGRESS;
+            if (outOfRetries || !c.retryable()) {
                 return Uni.createFrom().failure(e);
             }
             Optional<Duration> wait = Backoff.forFailure(c.kind()).next(n, c.retryAfter(),

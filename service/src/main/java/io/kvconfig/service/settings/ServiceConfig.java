@@ -54,7 +54,11 @@ public interface ServiceConfig {
     @WithDefault("30S")
     Duration keyVaultTimeout();
 
-    /** Retries of one Key Vault write after a transient failure (429, 5xx, connection error). */
+    /**
+     * Retries of one Key Vault write after a transient failure (429, 5xx, connection error). A secret that Key Vault is
+     * still deleting or recovering (409 ObjectIsBeingDeleted/ObjectIsBeingRecovered) is retried until
+     * {@code key-vault-timeout} instead.
+     */
     @WithDefault("2")
     int keyVaultRetries();
 
