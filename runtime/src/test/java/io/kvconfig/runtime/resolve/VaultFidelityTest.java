@@ -129,11 +129,13 @@ class VaultFidelityTest {
 
     @Test
     void throttlingWithoutRetryAfterBacksOffFromOneSecondNotFromTheTransientStep() {
-        // always throttled, no Retry-After, 3 s deadline: the throttling backoff (1 s, then 2 s, +-20%) sends 2 or 3
-        // requests; the transient backoff (200 ms doubling) would send 5, a retry without waiting dozens
+        // always throttled, no Retry-After, 2 s deadline: the throttling backoff (1 s, then 2 s, +-20%) sends 2
+        // requests and the deadline falls inside the second wait, never during an attempt (3 s could end an attempt in
+        // flight on a loaded machine: TIMED_OUT); the transient backoff (200 ms doubling) would send 4, a retry
+        // without waiting dozens
         vault.faults().throttleNextWithoutRetryAfter(1_000);
         Map<String, String> config = SecretResolverDevVaultTest.config(vault);
-        config.put("quarkus.kvconfig.startup-timeout", "3S");
+        config.put("quarkus.kvconfig.startup-timeout", "2S");
         Resolution r = SecretResolverDevVaultTest.resolve(config, Map.of("app.secret", "@kv:fid-secret"), null);
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.kind()).isEqualTo(FailureKind.THROTTLED);
