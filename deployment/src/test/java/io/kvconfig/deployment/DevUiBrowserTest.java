@@ -32,7 +32,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -188,13 +187,23 @@ class DevUiBrowserTest {
                 "browser-set");
         assertThat(secret.get("enabled").asBoolean()).isTrue();
         given().body(TYPED_VALUE).post("/devui-test/compare/browser-set").then().statusCode(200).body(is("same"));
+
+        // the firewall page: the dev vault's rules and the startup allowlisting run (dev mode allowlists by default)
+        openFromCard("Firewall");
+        SearchContext firewall = waitForComponent("qwc-kvconfig-firewall").getShadowRoot();
+        wait(d -> !firewall.findElements(By.cssSelector("table#firewall")).isEmpty()
+                && !firewall.findElements(By.cssSelector("#allowlisting")).isEmpty());
+        assertThat(firewall.findElement(By.cssSelector("table#firewall")).getText()).contains("203.0.113.10");
+        assertThat(firewall.findElement(By.id("allowlisting")).getText()).contains("203.0.113.10").contains("ok");
+        screenshot("dev-ui-firewall.png");
     }
 
     /** Opens the Dev UI's extensions page and clicks the kvconfig card's link with this title. */
     void openFromCard(String title) {
         driver.get("http://localhost:" + PORT + "/q/dev-ui/extensions");
-        // the card's links are qwc-extension-link elements (one per page), each with its anchor in its shadow root
-        WebElement link = wait(d -> (WebElement) ((JavascriptExecutor) d).executeScript("""
+        // the card's links are qwc-extension-link elements (one per page), each with its anchor in its shadow root;
+        // found and clicked in one script: the extensions page re-renders while its labels load
+        wait(d -> (Boolean) ((JavascriptExecutor) d).executeScript("""
                 const links = [];
                 const walk = (root) => {
                     for (const el of root.querySelectorAll('*')) {
@@ -206,12 +215,14 @@ class DevUiBrowserTest {
                 for (const l of links) {
                     if ((l.getAttribute('namespace') || '').includes('kvconfig') && l.getAttribute('displayName') === arguments[0]) {
                         const a = l.shadowRoot && l.shadowRoot.querySelector('a.extensionLink[href]');
-                        if (a) return a;
+                        if (a) {
+                            a.click();
+                            return true;
+                        }
                     }
                 }
-                return null;
+                return false;
                 """, title));
-        link.click();
     }
 
     WebElement waitForComponent(String tag) {
@@ -223,11 +234,38 @@ class DevUiBrowserTest {
         return (String) ((JavascriptExecutor) driver).executeScript(DEEP_TEXT);
     }
 
+    /** Polls until the condition gives a value other than null or false (the page renders asynchronously). */
     static <T> T wait(java.util.function.Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).until(condition::apply);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                T value = condition.apply(driver);
+                if (value != null && !Boolean.FALSE.equals(value)) {
+                    return value;
+                }
+            } catch (org.openqa.selenium.WebDriverException e) {
+                last = e; // e.g. an element re-rendered between finding and reading it
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("the page did not get there within " + WAIT.toSeconds() + " s (" + driver.getCurrentUrl()
+                + ")", last);
     }
 
-    static void screenshot(String name) throws IOException {
+    /**
+     * Takes a screenshot after closing the Dev UI's own notifications: offline, its extension catalogue (which asks
+     * registry.quarkus.io) reports an error that has nothing to do with this card.
+     */
+    static void screenshot(String name) throws IOException, InterruptedException {
+        ((JavascriptExecutor) driver).executeScript(
+                "document.querySelectorAll('vaadin-notification').forEach(n => n.opened = false);");
+        Thread.sleep(500);
         Path shot = ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
         Path target = Path.of("target", name);
         Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
