@@ -50,11 +50,12 @@ import io.restassured.RestAssured;
  * the test ({@code .ci/run} installs it).
  */
 @DisabledIf(value = "browserMissingOffCi", disabledReason = "chromium and chromium-driver are not installed "
-        + "(/usr/bin/chromium, /usr/bin/chromedriver; apt-get install -y chromium chromium-driver) and CI is not set")
+        + "(/usr/bin/chromium, /usr/bin/chromedriver: apt-get install -y chromium chromium-driver) and CI is not set")
 class DevUiBrowserTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** Debian's paths; the properties exist to check the skip and the CI failure without uninstalling anything. */
+    static final Path CHROMIUM = Path.of(System.getProperty("kvconfig.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("kvconfig.chromedriver", "/usr/bin/chromedriver"));
     static final String SEEDED_VALUE = "seeded-" + UUID.randomUUID();
     static final String TYPED_VALUE = "typed-in-browser-" + UUID.randomUUID();
     static final String STATE_FILE = "target/devui-browser-" + UUID.randomUUID() + "/state.json";
@@ -107,8 +108,17 @@ class DevUiBrowserTest {
         return !Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER);
     }
 
+    /** Decided before the dev-mode app starts: skip off CI, and on CI fail at once, naming what is missing. */
     static boolean browserMissingOffCi() {
-        return browserMissing() && System.getenv("CI") == null;
+        if (browserMissing() && System.getenv("CI") != null) {
+            throw new IllegalStateException(missingOnCi());
+        }
+        return browserMissing();
+    }
+
+    static String missingOnCi() {
+        return "CI is set but the browser is not installed: " + CHROMIUM + " and " + CHROMEDRIVER
+                + " are needed (apt-get install -y chromium chromium-driver; .ci/run installs them)";
     }
 
     static Path userDataDir;
@@ -118,8 +128,7 @@ class DevUiBrowserTest {
     static void browser() throws IOException {
         RestAssured.port = PORT;
         if (browserMissing()) {
-            fail("CI is set but the browser is not installed: " + CHROMIUM + " and " + CHROMEDRIVER
-                    + " are needed (apt-get install -y chromium chromium-driver; .ci/run installs them)");
+            fail(missingOnCi());
         }
         userDataDir = Files.createTempDirectory("kvconfig-devui-chromium");
         ChromeOptions options = new ChromeOptions();
