@@ -102,7 +102,8 @@ class DevUiBrowserTest {
     @RegisterExtension
     static final QuarkusDevModeTest TEST = new QuarkusDevModeTest()
             .withApplicationRoot(jar -> jar.addClasses(DevUiTestRoutes.class)
-                    .addAsResource(new StringAsset(PROPS), "application.properties"));
+                    .addAsResource(new StringAsset(PROPS), "application.properties"))
+            .setLogRecordPredicate(r -> true);
 
     static boolean browserMissing() {
         return !Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER);
@@ -205,6 +206,10 @@ class DevUiBrowserTest {
         assertThat(firewall.findElement(By.cssSelector("table#firewall")).getText()).contains("203.0.113.10");
         assertThat(firewall.findElement(By.id("allowlisting")).getText()).contains("203.0.113.10").contains("ok");
         screenshot("dev-ui-firewall.png");
+
+        // the value typed in the browser reached no log line of the app (nor did the seeded one)
+        assertThat(TEST.getLogRecords().stream().map(DevUiJsonRpcTest::line).toList()).isNotEmpty()
+                .noneMatch(l -> l.contains(TYPED_VALUE) || l.contains(SEEDED_VALUE));
     }
 
     /** Opens the Dev UI's extensions page and clicks the kvconfig card's link with this title. */

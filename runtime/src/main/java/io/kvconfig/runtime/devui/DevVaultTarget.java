@@ -18,7 +18,7 @@ import io.kvconfig.runtime.vault.KeyVaultSettings;
  * @param resourceGroup the emulated vault's resource group
  * @param subscriptionId the emulated vault's subscription
  */
-public record DevVaultTarget(String url, String vaultName, String resourceGroup, String subscriptionId) {
+record DevVaultTarget(String url, String vaultName, String resourceGroup, String subscriptionId) {
 
     /** Informational properties the deployment's DevVaultProcessor publishes with the dev vault's config. */
     static final String INFO_SUBSCRIPTION = "kvconfig.dev-vault.subscription-id";
