@@ -48,6 +48,8 @@ public final class KvConfigMapping {
     public static final String RESOLVE_ONLY = PREFIX + "resolve-only";
     public static final String PARALLELISM = PREFIX + "parallelism";
     public static final String STARTUP_TIMEOUT = PREFIX + "startup-timeout";
+    public static final String REFRESH_PERIOD = PREFIX + "refresh.period";
+    public static final String REFRESH_JITTER = PREFIX + "refresh.jitter";
     public static final String IDENTITY_ENDPOINT = PREFIX + "credential.identity-endpoint";
     public static final int MAX_PARALLELISM = 256;
 
@@ -128,6 +130,8 @@ public final class KvConfigMapping {
         positive(STARTUP_TIMEOUT, c.startupTimeout(), false);
         positive(FirewallSettings.IP_ECHO_TIMEOUT, c.firewall().ipEchoTimeout(), true);
         positive(FirewallSettings.PROPAGATION_TIMEOUT, c.firewall().propagationTimeout(), true);
+        c.refresh().period().ifPresent(d -> positive(REFRESH_PERIOD, d, false));
+        c.refresh().jitter().ifPresent(d -> positive(REFRESH_JITTER, d, true));
         c.credential().identityEndpoint().ifPresent(v -> {
             if (!v.startsWith("http://") && !v.startsWith("https://")) {
                 throw new IllegalArgumentException(IDENTITY_ENDPOINT + "='" + v + "' must be an http(s) URL");
