@@ -3,6 +3,7 @@ package io.kvconfig.runtime;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,7 +11,12 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
 
+import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.firewall.AllowlistResult;
+import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.refresh.LiveReferences;
+import io.kvconfig.runtime.refresh.RefreshResult;
+import io.kvconfig.runtime.refresh.SecretsRefreshed;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.kvconfig.runtime.vault.VaultProbe;
@@ -75,6 +81,55 @@ public class KeyVault {
         return KvConfigRuntime.report().settings()
                 .or(() -> KvConfigRuntime.currentClients().map(KeyVaultClients::settings))
                 .orElseGet(KeyVault::settingsFromConfig);
+    }
+
+    /**
+     * The current value of {@code property} when it is a resolved {@code @kv:} reference: the value read at startup,
+     * or the newer one of the last refresh that saw a new version. Empty when the property is not a resolved reference
+     * (not a reference, left alone, an optional secret that does not exist, or nothing resolved yet). The value is
+     * never logged. Unlike {@code Config.getValue}, it is not refused for a hidden (secret-key) property: the caller
+     * names the property it wants from Key Vault.
+     */
+    public Optional<String> current(String property) {
+        if (property == null) {
+            return Optional.empty();
+        }
+        return KvConfigRuntime.liveReferences().flatMap(live -> live.current(property));
+    }
+
+    /**
+     * Re-reads every unpinned reference now ({@code @kv:name}; a pinned {@code @kv:name/<version>} never changes), in
+     * ONE batch with the startup resolver (one GET per distinct secret, shared backoff, firewall step). A value is
+     * replaced only when its secret's version changed; then {@link SecretsRefreshed} is fired. A reference that cannot
+     * be re-read keeps its last good value and is listed in {@link RefreshResult#failures()}. Works whether or not
+     * {@code quarkus.kvconfig.refresh.period} is set. Completes with an empty result when nothing was resolved.
+     */
+    public CompletionStage<RefreshResult> refresh() {
+        return KvConfigRuntime.liveReferences().map(LiveReferences::refresh)
+                .orElseGet(() -> CompletableFuture.completedFuture(RefreshResult.empty()));
+    }
+
+    /**
+     * Re-reads only the unpinned references to secret {@code secretName} in vault {@code vaultUrl} (any spelling
+     * {@code quarkus.kvconfig.url} accepts; compared normalised, {@code https://host[:port]}; the secret name compared
+     * as Key Vault does, ignoring case): ONE GET. Completes with an empty result, sending nothing, when no reference
+     * matches. Otherwise as {@link #refresh()}.
+     *
+     * @throws IllegalArgumentException when {@code vaultUrl} is not a valid vault URL (the message says why)
+     */
+    public CompletionStage<RefreshResult> refresh(String vaultUrl, String secretName) {
+        String vault = SecretReferenceParser.normalizeVaultUrl(vaultUrl);
+        if (secretName == null || secretName.isBlank()) {
+            throw new IllegalArgumentException("Secret name is empty");
+        }
+        return KvConfigRuntime.liveReferences().map(live -> live.refresh(vault, secretName.strip()))
+                .orElseGet(() -> CompletableFuture.completedFuture(RefreshResult.empty()));
+    }
+
+    /** True when {@code quarkus.kvconfig.refresh.period} is set: values are re-read in the background. */
+    public boolean refreshEnabled() {
+        return ConfigProvider.getConfig().getOptionalValue(KvConfigMapping.REFRESH_PERIOD, String.class)
+                .filter(v -> !v.isBlank()).isPresent();
     }
 
     static KeyVaultSettings settingsFromConfig() {

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.firewall.AllowlistResult;
 import io.kvconfig.runtime.metrics.KvConfigMetrics;
+import io.kvconfig.runtime.refresh.LiveReferences;
 
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
@@ -31,6 +32,7 @@ public final class KvConfigRuntime {
     private static KeyVaultClients clients;
     private static volatile Report report = Report.NONE;
     private static final AtomicReference<AllowlistResult> lastAllowlisting = new AtomicReference<>();
+    private static volatile LiveReferences liveReferences;
 
     private KvConfigRuntime() {
     }
@@ -55,6 +57,16 @@ public final class KvConfigRuntime {
         }
         KvConfigMetrics.allowlisting(!result.ok() ? "failed" : result.added() ? "added" : result.alreadyPresent() ? "already-present"
                 : "not-needed");
+    }
+
+    /** The resolved references of the current runtime config, once its batch has run. */
+    public static Optional<LiveReferences> liveReferences() {
+        return Optional.ofNullable(liveReferences);
+    }
+
+    /** Called by the config interceptor once its batch has resolved (replaces a previous runtime config's). */
+    public static void publishLiveReferences(LiveReferences references) {
+        liveReferences = references;
     }
 
     /** Called by the config interceptor once its batch is done (statuses only, never values). */

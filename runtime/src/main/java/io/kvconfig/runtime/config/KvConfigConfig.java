@@ -96,6 +96,11 @@ public interface KvConfigConfig {
      */
     Health health();
 
+    /**
+     * Refresh of resolved values while the application runs (off by default).
+     */
+    Refresh refresh();
+
     /** Which Azure credential authenticates the vault calls. */
     enum CredentialType {
         /** {@code DefaultAzureCredential}: environment, workload identity, managed identity, Azure CLI, ... */
@@ -156,6 +161,24 @@ public interface KvConfigConfig {
          * Dev Service.
          */
         Optional<String> identityHeader();
+    }
+
+    interface Refresh {
+        /**
+         * How often every unpinned reference ({@code @kv:name}, not {@code @kv:name/<version>}) is re-read in the
+         * background, e.g. {@code 15m}. Unset (the default): values are read once, at startup, and never refreshed.
+         * Each refresh is ONE batch like the startup one (one GET per distinct secret); a value is replaced only when
+         * the secret's version changed. A failed refresh keeps the last good values and is retried at the next period.
+         * Budget: distinct secrets × replicas per period, against Key Vault's 4,000 GETs per 10 s per vault.
+         */
+        Optional<Duration> period();
+
+        /**
+         * The largest random delay added to each period, so replicas started together do not refresh together.
+         * Unset: a tenth of {@code period}. {@code 0} turns jitter off.
+         */
+        @ConfigDocDefault("period / 10")
+        Optional<Duration> jitter();
     }
 
     interface Health {

@@ -48,6 +48,8 @@ public final class KvConfigMapping {
     public static final String RESOLVE_ONLY = PREFIX + "resolve-only";
     public static final String PARALLELISM = PREFIX + "parallelism";
     public static final String STARTUP_TIMEOUT = PREFIX + "startup-timeout";
+    public static final String REFRESH_PERIOD = PREFIX + "refresh.period";
+    public static final String REFRESH_JITTER = PREFIX + "refresh.jitter";
     public static final String IDENTITY_ENDPOINT = PREFIX + "credential.identity-endpoint";
     public static final int MAX_PARALLELISM = 256;
 
