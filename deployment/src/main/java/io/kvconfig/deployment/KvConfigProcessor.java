@@ -105,4 +105,11 @@ class KvConfigProcessor {
     void closeClients(KvConfigRecorder recorder, ShutdownContextBuildItem shutdown) {
         recorder.closeOnShutdown(shutdown);
     }
+
+    /** The timed refresh ({@code quarkus.kvconfig.refresh.period}), read and started at runtime; off when unset. */
+    @BuildStep
+    @Record(ExecutionTime.RUNTIME_INIT)
+    void refreshTimer(KvConfigRecorder recorder, ShutdownContextBuildItem shutdown) {
+        recorder.startRefreshTimer(shutdown);
+    }
 }

@@ -17,6 +17,7 @@ import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.refresh.LiveReferences;
 import io.kvconfig.runtime.refresh.RefreshResult;
 import io.kvconfig.runtime.refresh.SecretsRefreshed;
+import io.kvconfig.runtime.refresh.StaleReference;
 import io.kvconfig.runtime.vault.KeyVaultClients;
 import io.kvconfig.runtime.vault.KeyVaultSettings;
 import io.kvconfig.runtime.vault.VaultProbe;
@@ -124,6 +125,14 @@ public class KeyVault {
         }
         return KvConfigRuntime.liveReferences().map(live -> live.refresh(vault, secretName.strip()))
                 .orElseGet(() -> CompletableFuture.completedFuture(RefreshResult.empty()));
+    }
+
+    /**
+     * The references whose last refresh failed, with the failure kind and since when: they keep serving their last
+     * good value (a deleted or disabled secret included). Names only; empty when every refresh succeeded.
+     */
+    public List<StaleReference> staleReferences() {
+        return KvConfigRuntime.liveReferences().map(LiveReferences::stale).orElse(List.of());
     }
 
     /** True when {@code quarkus.kvconfig.refresh.period} is set: values are re-read in the background. */

@@ -66,7 +66,22 @@ public final class KvConfigRuntime {
 
     /** Called by the config interceptor once its batch has resolved (replaces a previous runtime config's). */
     public static void publishLiveReferences(LiveReferences references) {
-        liveReferences = references;
+        LiveReferences previous;
+        synchronized (LOCK) {
+            previous = liveReferences;
+            liveReferences = references;
+        }
+        closeQuietly(previous, references);
+    }
+
+    private static void closeQuietly(LiveReferences previous, LiveReferences next) {
+        if (previous instanceof AutoCloseable c && previous != next) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debugf("Closing the previous refresher failed: %s", e.toString());
+            }
+        }
     }
 
     /** Called by the config interceptor once its batch is done (statuses only, never values). */
@@ -96,11 +111,15 @@ public final class KvConfigRuntime {
         }
     }
 
-    /** Closes the clients (application shutdown). */
+    /** Stops refreshing and closes the clients (application shutdown). */
     public static void shutdown() {
+        LiveReferences previous;
         synchronized (LOCK) {
+            previous = liveReferences;
+            liveReferences = null;
             replace(null);
         }
+        closeQuietly(previous, null);
     }
 
     private static void replace(KeyVaultClients next) {

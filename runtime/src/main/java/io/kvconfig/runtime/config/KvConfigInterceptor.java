@@ -9,6 +9,7 @@ import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertyName;
+import io.smallrye.config.SecretKeys;
 
 /**
  * Replaces the winning value of every property that is a {@code @kv:} reference with the secret's value.
@@ -43,6 +44,12 @@ final class KvConfigInterceptor implements ConfigSourceInterceptor {
         ReferenceBatch.Result result = batch.ensureResolved(context, this::addSecretKeys);
         if (!result.enabled() || !result.selected(name) || result.lists().contains(name)) {
             return value;
+        }
+        if (secretKeys != null && result.hide() && SecretKeys.isLocked()) {
+            // the batch's names never get here locked: SmallRye's secret-key interceptor (below this one) refused them.
+            // A name only reachable by lookup (resolved late) is not in that set, which SmallRye reads without locking
+            // once the config is in use, so it is not added to; it is refused here the same way instead
+            throw new SecurityException("SRCFG00024: Not allowed to access secret key " + name);
         }
         return batch.valueOf(name, value.getValue()).map(value::withValue).orElse(null);
     }

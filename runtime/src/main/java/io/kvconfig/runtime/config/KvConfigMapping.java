@@ -130,6 +130,8 @@ public final class KvConfigMapping {
         positive(STARTUP_TIMEOUT, c.startupTimeout(), false);
         positive(FirewallSettings.IP_ECHO_TIMEOUT, c.firewall().ipEchoTimeout(), true);
         positive(FirewallSettings.PROPAGATION_TIMEOUT, c.firewall().propagationTimeout(), true);
+        c.refresh().period().ifPresent(d -> positive(REFRESH_PERIOD, d, false));
+        c.refresh().jitter().ifPresent(d -> positive(REFRESH_JITTER, d, true));
         c.credential().identityEndpoint().ifPresent(v -> {
             if (!v.startsWith("http://") && !v.startsWith("https://")) {
                 throw new IllegalArgumentException(IDENTITY_ENDPOINT + "='" + v + "' must be an http(s) URL");

@@ -21,6 +21,8 @@ import io.kvconfig.runtime.firewall.FirewallSettings;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.refresh.RefreshableBatch;
+import io.kvconfig.runtime.refresh.Refresher;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.ResolutionFailure;
 import io.kvconfig.runtime.resolve.SecretResolver;
@@ -36,15 +38,23 @@ import io.smallrye.config.ConfigValue;
  * aliases, the resolver, the report and the interceptor's lookups all use that one parse. Values live only here (and
  * in the SmallRye values handed to the app), never in the published report.
  */
-final class ReferenceBatch {
+final class ReferenceBatch implements RefreshableBatch {
 
     private static final Logger LOG = Logger.getLogger("io.kvconfig");
 
     private static final String RESOLVE_ONLY = KvConfigMapping.RESOLVE_ONLY;
 
-    /** Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional. */
-    record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values, Set<String> lists) {
-        static final Result DISABLED = new Result(false, Set.of(), Map.of(), Set.of());
+    /**
+     * Outcome of the batch; {@code values} maps a reference to its value, or to empty for a missing optional (swapped
+     * for a newer map by a refresh); {@code hide}: {@code quarkus.kvconfig.hide-resolved-values}.
+     */
+    record Result(boolean enabled, Set<String> resolveOnly, Map<SecretReference, Optional<String>> values, Set<String> lists,
+            boolean hide) {
+        static final Result DISABLED = new Result(false, Set.of(), Map.of(), Set.of(), false);
+
+        Result withValues(Map<SecretReference, Optional<String>> newValues) {
+            return new Result(enabled, resolveOnly, Map.copyOf(newValues), lists, hide);
+        }
 
         boolean selected(String name) {
             return resolveOnly.isEmpty() || resolveOnly.contains(KvConfigMapping.envForm(name));
@@ -59,6 +69,12 @@ final class ReferenceBatch {
     private final List<ReferenceStatus> statuses = new ArrayList<>();
     /** Every reference text seen, parsed once (see {@link #parse}). */
     private final Map<String, Object> parsed = new ConcurrentHashMap<>();
+    /** The properties holding each resolved reference (the batch's, then late ones), in order. Guarded by this. */
+    private final Map<SecretReference, List<String>> propertiesOf = new LinkedHashMap<>();
+    /** The version last read of each resolved reference (what a refresh compares). */
+    private final Map<SecretReference, String> versions = new ConcurrentHashMap<>();
+    /** Property name (as resolved, and its environment-variable form) -> its reference, for {@link #current}. */
+    private final Map<String, SecretReference> byName = new ConcurrentHashMap<>();
 
     Result ensureResolved(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
         Result r = result;
@@ -119,12 +135,73 @@ final class ReferenceBatch {
         Optional<String> value = Optional.ofNullable(resolution.values().get(name));
         Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
         all.put(reference, value);
-        result = new Result(true, result.resolveOnly(), Map.copyOf(all), result.lists());
+        remember(name, reference, resolution.versions().get(name));
+        result = result.withValues(all);
         statuses.add(status(name, reference, value));
         KvConfigRuntime.publishReport(Optional.of(settings), List.copyOf(statuses), elapsedMillis);
-        // not added as a secret key: SmallRye reads that set without locking once the config is in use
         LOG.debugf("Resolved a late Key Vault reference for %s", name);
         return value;
+    }
+
+    /** Records where a resolved reference is used and the version read. Call holding this. */
+    private void remember(String property, SecretReference reference, String version) {
+        propertiesOf.computeIfAbsent(reference, r -> new ArrayList<>()).add(property);
+        byName.put(property, reference);
+        byName.putIfAbsent(KvConfigMapping.envForm(property), reference);
+        if (version != null) {
+            versions.put(reference, version);
+        }
+    }
+
+    // ---- RefreshableBatch: what the refresher reads and swaps ----
+
+    @Override
+    public synchronized List<Entry> refreshable() {
+        Result r = result;
+        if (r == null || !r.enabled()) {
+            return List.of();
+        }
+        List<Entry> out = new ArrayList<>();
+        propertiesOf.forEach((ref, properties) -> {
+            Optional<String> v = r.values().get(ref);
+            if (ref.version() == null && v != null && v.isPresent()) {
+                out.add(new Entry(ref, ref.vaultUrlOr(settings.vaultUrl().orElse(null)), properties, versions.get(ref)));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Optional<String> value(SecretReference reference) {
+        Result r = result;
+        Optional<String> v = r == null ? null : r.values().get(reference);
+        return v == null ? Optional.empty() : v;
+    }
+
+    @Override
+    public Optional<String> current(String property) {
+        SecretReference ref = byName.get(property);
+        if (ref == null) {
+            ref = byName.get(KvConfigMapping.envForm(property));
+        }
+        return ref == null ? Optional.empty() : value(ref);
+    }
+
+    @Override
+    public synchronized void update(Map<SecretReference, Fetched> fresh) {
+        Map<SecretReference, Optional<String>> all = new HashMap<>(result.values());
+        fresh.forEach((ref, f) -> {
+            all.put(ref, Optional.of(f.value()));
+            if (f.version() != null) {
+                versions.put(ref, f.version());
+            }
+        });
+        result = result.withValues(all);
+    }
+
+    @Override
+    public SecretResolver resolver() {
+        return ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall, LaunchMode.current().isDevOrTest());
     }
 
     private Result resolveAll(ConfigSourceInterceptorContext context, Consumer<List<String>> secretKeys) {
@@ -140,7 +217,7 @@ final class ReferenceBatch {
         List<String> names = new ArrayList<>();
         context.iterateNames().forEachRemaining(names::add);
         Set<String> lists = indexedParents(names);
-        Result probe = new Result(true, resolveOnly, Map.of(), lists);
+        Result probe = new Result(true, resolveOnly, Map.of(), lists, false);
         // property -> reference, each text parsed once; the malformed ones go into the same aggregated error
         Map<String, SecretReference> selected = new LinkedHashMap<>();
         List<ResolutionFailure> invalid = new ArrayList<>();
@@ -166,6 +243,7 @@ final class ReferenceBatch {
                 Optional<String> v = Optional.ofNullable(resolution.values().get(e.getKey()));
                 values.put(e.getValue(), v);
                 statuses.add(status(e.getKey(), e.getValue(), v));
+                remember(e.getKey(), e.getValue(), resolution.versions().get(e.getKey()));
             }
             if (config.hideResolvedValues()) {
                 secretKeys.accept(List.copyOf(selected.keySet()));
@@ -185,12 +263,9 @@ final class ReferenceBatch {
         }
         LOG.info(SummaryLine.of(resolution.values().size(), resolution.stats().resolvedSecrets(), elapsed,
                 resolution.stats(), notes));
-        return new Result(true, resolveOnly, Map.copyOf(values), lists);
-    }
-
-    /** THE resolver with the shared clients (and allowlisting when configured). */
-    private SecretResolver resolver() {
-        return ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall, LaunchMode.current().isDevOrTest());
+        // the KeyVault bean's current(...) and refresh(...) work on this batch from now on
+        KvConfigRuntime.publishLiveReferences(new Refresher(this));
+        return new Result(true, resolveOnly, Map.copyOf(values), lists, config.hideResolvedValues());
     }
 
     private ReferenceStatus status(String property, SecretReference ref, Optional<String> value) {

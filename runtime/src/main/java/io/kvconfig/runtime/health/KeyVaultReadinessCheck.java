@@ -1,6 +1,7 @@
 package io.kvconfig.runtime.health;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.ReferenceStatus;
+import io.kvconfig.runtime.refresh.StaleReference;
 import io.kvconfig.runtime.vault.ErrorClassifier;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.health.api.AsyncHealthCheck;
@@ -60,6 +62,7 @@ public class KeyVaultReadinessCheck implements AsyncHealthCheck {
     public Uni<HealthCheckResponse> call() {
         HealthCheckResponseBuilder b = HealthCheckResponse.named(NAME);
         counts(b, keyVault.references());
+        stale(b, keyVault.staleReferences());
         if (!keyVault.configured()) {
             return Uni.createFrom().item(b.withData("vault", "not configured").up().build());
         }
@@ -83,6 +86,22 @@ public class KeyVaultReadinessCheck implements AsyncHealthCheck {
         for (ReferenceStatus.Status s : ReferenceStatus.Status.values()) {
             b.withData(kebab(s.name()), references.stream().filter(r -> r.status() == s).count());
         }
+    }
+
+    /**
+     * References whose refresh fails keep their last good value, so readiness stays UP; the data says how many are
+     * stale since when, and why (failure kinds). Names stay out of this open endpoint: {@code KeyVault.staleReferences()}
+     * lists them.
+     */
+    static void stale(HealthCheckResponseBuilder b, List<StaleReference> stale) {
+        if (stale.isEmpty()) {
+            return;
+        }
+        b.withData("stale", stale.stream().mapToLong(s -> s.properties().size()).sum());
+        Instant since = stale.stream().map(StaleReference::since).min(Instant::compareTo).orElseThrow();
+        b.withData("stale-since", since.toString());
+        b.withData("stale-kinds", stale.stream().map(s -> kebab(s.kind().name())).distinct().sorted()
+                .collect(java.util.stream.Collectors.joining(",")));
     }
 
     private SharedProbe<Outcome> sharedProbe() {

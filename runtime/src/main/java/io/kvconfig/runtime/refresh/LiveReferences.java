@@ -1,5 +1,6 @@
 package io.kvconfig.runtime.refresh;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -21,4 +22,7 @@ public interface LiveReferences {
      * or none (an empty result) when no reference matches.
      */
     CompletionStage<RefreshResult> refresh(String vaultUrl, String secretName);
+
+    /** The references whose last refresh failed (they keep their last good value); names only. */
+    List<StaleReference> stale();
 }

@@ -9,11 +9,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The outcome of one batch: resolved values by property, failures, optional references left unset, and stats.
+ * The outcome of one batch: resolved values by property, failures, optional references left unset, stats, and the
+ * version id the vault returned for each resolved property (what a refresh compares; not secret).
  * {@code toString} (also of {@link #values()}) never prints a value.
  */
 public record Resolution(Map<String, String> values, List<ResolutionFailure> failures, List<ResolutionFailure> skipped,
-        Stats stats) {
+        Stats stats, Map<String, String> versions) {
 
     /**
      * @param references properties holding a reference
@@ -35,6 +36,13 @@ public record Resolution(Map<String, String> values, List<ResolutionFailure> fai
         values = new HiddenValues(values);
         failures = List.copyOf(failures);
         skipped = List.copyOf(skipped);
+        versions = Map.copyOf(versions);
+    }
+
+    /** A resolution whose versions are not known (reports, tests). */
+    public Resolution(Map<String, String> values, List<ResolutionFailure> failures, List<ResolutionFailure> skipped,
+            Stats stats) {
+        this(values, failures, skipped, stats, Map.of());
     }
 
     public static Resolution empty() {

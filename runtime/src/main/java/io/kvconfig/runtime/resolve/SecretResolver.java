@@ -106,7 +106,7 @@ public final class SecretResolver {
         failures.addAll(r.failures());
         Resolution.Stats s = r.stats();
         return new Resolution(r.values(), failures, r.skipped(), new Resolution.Stats(s.references() + invalid.size(),
-                s.distinctSecrets(), s.resolvedSecrets(), s.requestsSent(), s.elapsedMillis()));
+                s.distinctSecrets(), s.resolvedSecrets(), s.requestsSent(), s.elapsedMillis()), r.versions());
     }
 
     /** Resolves every reference (property name -> reference). Never throws for a failed reference: see {@link Resolution#orThrow()}. */
@@ -135,14 +135,14 @@ public final class SecretResolver {
         }
     }
 
-    /** A value, or a classified failure. */
-    private record Outcome(String value, FailureKind kind, String message) {
-        static Outcome ok(String value) {
-            return new Outcome(value, null, null);
+    /** A value (with the version the vault returned, for refresh), or a classified failure. */
+    private record Outcome(String value, String version, FailureKind kind, String message) {
+        static Outcome ok(String value, String version) {
+            return new Outcome(value, version, null, null);
         }
 
         static Outcome failed(FailureKind kind, String message) {
-            return new Outcome(null, kind, message);
+            return new Outcome(null, null, kind, message);
         }
 
         boolean ok() {
@@ -311,7 +311,7 @@ public final class SecretResolver {
                 return get
                         .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
                         .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
-                                : Outcome.ok(s.getValue()))
+                                : Outcome.ok(s.getValue(), s.getProperties() == null ? null : s.getProperties().getVersion()))
                         .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
                         .onErrorResume(e -> {
                             Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
@@ -357,6 +357,7 @@ public final class SecretResolver {
 
         private Resolution report() {
             Map<String, String> values = new LinkedHashMap<>();
+            Map<String, String> versions = new LinkedHashMap<>();
             List<ResolutionFailure> failures = new ArrayList<>(early);
             List<ResolutionFailure> skipped = new ArrayList<>();
             Map<String, Target> byProperty = new LinkedHashMap<>();
@@ -375,6 +376,9 @@ public final class SecretResolver {
                         : Outcome.failed(FailureKind.TIMED_OUT, "no outcome before the resolution ended");
                 if (o.ok()) {
                     values.put(property, o.value());
+                    if (o.version() != null) {
+                        versions.put(property, o.version());
+                    }
                 } else {
                     ResolutionFailure f = new ResolutionFailure(property, t.name, t.key.vaultUrl(), o.kind(), o.message());
                     if (o.kind() == FailureKind.NOT_FOUND && references.get(property).optional()) {
@@ -402,7 +406,7 @@ public final class SecretResolver {
                 LOG.debugf("Key Vault resolution: %d of %d references failed in %d ms", failures.size(),
                         stats.references(), elapsed);
             }
-            return new Resolution(values, failures, skipped, stats);
+            return new Resolution(values, failures, skipped, stats, versions);
         }
     }
 
