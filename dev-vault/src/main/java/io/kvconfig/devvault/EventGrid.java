@@ -142,7 +142,7 @@ public final class EventGrid {
         return subscribe(endpoint, schema, Map.of());
     }
 
-    /** Removes the subscription: later events are not sent. */
+    /** Removes the subscription: events not yet sent (and later ones) are not sent. */
     public EventGrid unsubscribe() {
         subscription = null;
         validated = null;
@@ -294,6 +294,9 @@ public final class EventGrid {
     }
 
     private void deliver(Subscription to, String name, String version, Long nbf, Long exp) {
+        if (subscription != to) {
+            return; // unsubscribed (or replaced) since the event was raised: Event Grid delivers no more
+        }
         String id = UUID.randomUUID().toString();
         if (!validate(to)) {
             finish(new Delivery(id, SECRET_NEW_VERSION_CREATED, name, version, 0, 0, false, true));

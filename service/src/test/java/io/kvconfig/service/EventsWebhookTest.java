@@ -51,8 +51,11 @@ class EventsWebhookTest {
 
     @BeforeEach
     void reset() throws Exception {
+        // first: a reset that sets a secret back must not become an event for the next test
+        if (TestVault.vault != null) {
+            TestVault.vault.events().unsubscribe();
+        }
         TestVault.reset();
-        TestVault.vault.events().unsubscribe();
         TestVault.vault.events().clearDeliveries();
         if (!TestVault.vault.secretValue("app-token").equals(Optional.of(Profiles.Events.APP_TOKEN))) {
             TestVault.vault.setSecret("app-token", Profiles.Events.APP_TOKEN);
@@ -338,9 +341,10 @@ class EventsWebhookTest {
         String rotated = LeakCheck.secret("mixed-rotated-Admin-" + Long.toHexString(System.nanoTime()));
         Api.put("{\"ADMIN_SECRET\":\"" + rotated + "\",\"LOG_FORMAT\":\"text\"}").then().statusCode(200)
                 .body("restartRequired", equalTo(true));
-        // not refreshed: the old token still works
+        // not refreshed: the old token still works (the status call probes the vault: one GET, not counted below)
         assertThat(gets(TestVault.vault.journal())).isZero();
         admin().get("/api/keyvault/status").then().statusCode(200);
+        TestVault.vault.journal().reset();
         // a secret the running config does not reference yet
         Api.put("{\"GITHUB_TOKEN\":\"" + LeakCheck.secret("ghp-new-" + System.nanoTime()) + "\"}").then().statusCode(200)
                 .body("restartRequired", equalTo(true))
