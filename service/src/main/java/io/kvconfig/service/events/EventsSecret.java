@@ -121,8 +121,8 @@ public class EventsSecret {
         return switch (state) {
             case SET -> "";
             case NOT_SET -> "The Key Vault events webhook is disabled because " + EventsApi.PROPERTY + " ("
-                    + EventsApi.ENV_PROPERTY + ") is not set. Set it to a long random value (it may be a @kv: "
-                    + "reference) and give the same value to the Event Grid subscription as ?code=<secret>.";
+                    + EventsApi.ENV_PROPERTY + ") is not set. Set it to a long random value (a Key Vault reference "
+                    + "works too) and give the same value to the Event Grid subscription as ?code=<secret>.";
             case UNRESOLVED_REFERENCE -> "The Key Vault events webhook is disabled because " + EventsApi.PROPERTY
                     + " is a Key Vault reference that was not resolved (quarkus.kvconfig.resolve-only does not list it).";
             case TOO_SHORT -> "The Key Vault events webhook is disabled because " + EventsApi.PROPERTY
