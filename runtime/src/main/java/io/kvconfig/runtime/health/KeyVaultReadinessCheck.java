@@ -99,7 +99,7 @@ public class KeyVaultReadinessCheck implements AsyncHealthCheck {
         }
         b.withData("stale", stale.stream().mapToLong(s -> s.properties().size()).sum());
         Instant since = stale.stream().map(StaleReference::since).min(Instant::compareTo).orElseThrow();
-        b.withData("stale-since", since.toString());
+        b.withData("stale-since", since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         b.withData("stale-kinds", stale.stream().map(s -> kebab(s.kind().name())).distinct().sorted()
                 .collect(java.util.stream.Collectors.joining(",")));
     }
