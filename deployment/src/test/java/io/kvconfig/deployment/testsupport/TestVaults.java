@@ -66,6 +66,22 @@ public final class TestVaults {
         }
     }
 
+    /**
+     * {@code action}'s result, computed once per JVM under {@code key}: both class-loader copies of a test class get
+     * the same answer (e.g. the version id of a secret set in a static initialiser).
+     */
+    public static String once(String key, java.util.function.Supplier<String> action) {
+        synchronized (System.getProperties()) {
+            String name = "kvconfig.test.once." + key;
+            String known = System.getProperty(name);
+            if (known == null) {
+                known = action.get();
+                System.setProperty(name, known);
+            }
+            return known;
+        }
+    }
+
     /** The runtime config pointing the extension at {@code vault} (what the Dev Service would provide). */
     public static Map<String, String> appConfig(Vault vault) {
         Map<String, String> c = new LinkedHashMap<>();
@@ -110,6 +126,18 @@ public final class TestVaults {
             switch (action) {
                 case "count":
                     return vault.journal().count((String) p[0]);
+                case "gets": {
+                    String secret = "/secrets/" + ((String) p[0]).toLowerCase(java.util.Locale.ROOT);
+                    return vault.journal().entries().stream().filter(e -> e.operation().equals("GetSecret"))
+                            .map(e -> e.path().toLowerCase(java.util.Locale.ROOT))
+                            .filter(path -> path.endsWith(secret) || path.contains(secret + "/")).count();
+                }
+                case "denySecret":
+                    vault.secretAccess().denySecret((String) p[0]);
+                    return null;
+                case "allowSecret":
+                    vault.secretAccess().allowSecret((String) p[0]);
+                    return null;
                 case "setSecret":
                     return vault.setSecret((String) p[0], (String) p[1]);
                 case "secretValue":

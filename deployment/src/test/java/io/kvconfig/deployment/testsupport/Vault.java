@@ -49,6 +49,20 @@ public final class Vault {
         return (Long) invoke("count", operation);
     }
 
+    /** GetSecret requests for {@code secret} (any version, any case) in the journal. */
+    public long gets(String secret) {
+        return (Long) invoke("gets", secret);
+    }
+
+    /** Key Vault's 403 for every operation on this secret, until {@link #allowSecret}. */
+    public void denySecret(String secret) {
+        invoke("denySecret", secret);
+    }
+
+    public void allowSecret(String secret) {
+        invoke("allowSecret", secret);
+    }
+
     /** Sets a secret directly; returns the new version id. */
     public String setSecret(String name, String value) {
         return (String) invoke("setSecret", name, value);
