@@ -309,6 +309,17 @@ class RefreshDevVaultTest {
         assertThat(app.config().getValue("app.late-open", String.class)).isEqualTo("late-open-value-1");
     }
 
+    @Test
+    void aNewRuntimeConfigStopsThePreviousRefresher() {
+        seed("restart-a", "restart-a-value-1");
+        App old = app(Map.of("app.a", "@kv:restart-a"));
+        App fresh = app(Map.of("app.a", "@kv:restart-a"));
+
+        assertThat(KvConfigRuntime.liveReferences()).containsSame(fresh.live());
+        assertThat(old.live().refresh().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(join(fresh.live().refresh()).failures()).isEmpty();
+    }
+
     private int warnings(String text) {
         return (int) capture.text().lines().filter(l -> l.startsWith("WARN")).filter(l -> l.contains(text)).count();
     }
