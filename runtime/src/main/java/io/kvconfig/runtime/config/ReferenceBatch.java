@@ -200,7 +200,12 @@ final class ReferenceBatch implements RefreshableBatch {
     }
 
     @Override
-    public SecretResolver resolver() {
+    public SecretResolver refreshResolver() {
+        return ResolverFactory.forRefresh(KvConfigRuntime.clients(settings), settings, firewall, LaunchMode.current().isDevOrTest());
+    }
+
+    /** THE resolver with the shared clients (and allowlisting when configured). */
+    private SecretResolver resolver() {
         return ResolverFactory.create(KvConfigRuntime.clients(settings), settings, firewall, LaunchMode.current().isDevOrTest());
     }
 

@@ -26,4 +26,28 @@ public final class ResolverFactory {
         FirewallHook hook = firewall.enabled() ? FirewallAllowlister.create(firewall, clients, devOrTest) : null;
         return new SecretResolver(clients, settings, hook);
     }
+
+    /**
+     * The resolver of a refresh: the same, but the firewall step only reacts to a refusal (ForbiddenByConnection: re-add
+     * the rule, retry once). Allowlisting ran before the startup batch; running it again before every refresh would
+     * cost Resource Manager and IP echo calls each period for nothing.
+     */
+    public static SecretResolver forRefresh(KeyVaultClients clients, KeyVaultSettings settings, FirewallSettings firewall,
+            boolean devOrTest) {
+        if (!firewall.enabled()) {
+            return new SecretResolver(clients, settings, null);
+        }
+        FirewallHook allowlister = FirewallAllowlister.create(firewall, clients, devOrTest);
+        FirewallHook reactive = new FirewallHook() {
+            @Override
+            public void beforeResolve() {
+            }
+
+            @Override
+            public boolean onForbiddenByConnection(String vaultUrl) {
+                return allowlister.onForbiddenByConnection(vaultUrl);
+            }
+        };
+        return new SecretResolver(clients, settings, reactive);
+    }
 }

@@ -44,6 +44,9 @@ public interface RefreshableBatch {
     /** Swaps in new values at once (readers see all or none of them). */
     void update(Map<SecretReference, Fetched> fresh);
 
-    /** THE resolver of the startup batch (same clients, backoff, firewall step). */
-    SecretResolver resolver();
+    /**
+     * The startup batch's resolver (same clients, backoff and deadline) whose firewall step only reacts to a refusal
+     * (allowlisting already ran at startup).
+     */
+    SecretResolver refreshResolver();
 }

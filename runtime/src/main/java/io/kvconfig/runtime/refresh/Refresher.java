@@ -110,7 +110,7 @@ public final class Refresher implements LiveReferences, AutoCloseable {
         for (RefreshableBatch.Entry e : entries) {
             request.put(e.properties().get(0), e.reference());
         }
-        Resolution resolution = batch.resolver().resolve(request);
+        Resolution resolution = batch.refreshResolver().resolve(request);
         Instant at = Instant.now();
         Map<String, ResolutionFailure> failed = new LinkedHashMap<>();
         resolution.failures().forEach(f -> failed.put(f.property(), f));

@@ -320,6 +320,42 @@ class RefreshDevVaultTest {
         assertThat(join(fresh.live().refresh()).failures()).isEmpty();
     }
 
+    @Test
+    void withAllowlistingARefreshCallsNoResourceManagerUnlessTheFirewallRefuses() {
+        seed("fw-a", "fw-a-value-1");
+        vault.firewall().ruleDelay(Duration.ZERO).clearIpRules().defaultAction("Deny");
+        try {
+            Map<String, String> props = new HashMap<>(Map.of("app.a", "@kv:fw-a"));
+            props.put("KEY_VAULT_RG", vault.resourceGroup());
+            props.put("KEY_VAULT_NAME", vault.vaultName());
+            props.put("AZURE_SUBSCRIPTION_ID", vault.subscriptionId());
+            props.put("quarkus.kvconfig.firewall.resource-manager-url", vault.resourceManagerUrl());
+            props.put("quarkus.kvconfig.firewall.ip-echo-urls", vault.ipEchoUrl());
+            props.put("quarkus.kvconfig.firewall.propagation-timeout", "20S");
+            App app = app(props);
+            assertThat(vault.firewall().ipRules()).as("allowlisted at startup").isNotEmpty();
+            seed("fw-a", "fw-a-value-2");
+            vault.journal().reset();
+
+            assertThat(join(app.live().refresh()).changedProperties()).containsExactly("app.a");
+            // the rule is there: the refresh reads the secret and nothing else
+            assertThat(vault.journal().count("VaultGet") + vault.journal().count("VaultPut")
+                    + vault.journal().count("VaultPatch") + vault.journal().count("IpEcho")).isZero();
+            assertThat(allGets()).isEqualTo(1);
+
+            // the rule was removed meanwhile: the refusal re-adds it and the refresh still reads
+            vault.firewall().clearIpRules();
+            seed("fw-a", "fw-a-value-3");
+            RefreshResult r = join(app.live().refresh());
+            assertThat(r.failures()).isEmpty();
+            assertThat(r.changedProperties()).containsExactly("app.a");
+            assertThat(app.get("app.a")).isEqualTo("fw-a-value-3");
+            assertThat(vault.firewall().ipRules()).isNotEmpty();
+        } finally {
+            vault.firewall().clearIpRules().defaultAction("Allow");
+        }
+    }
+
     private int warnings(String text) {
         return (int) capture.text().lines().filter(l -> l.startsWith("WARN")).filter(l -> l.contains(text)).count();
     }
