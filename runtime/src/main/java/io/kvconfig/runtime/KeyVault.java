@@ -135,10 +135,15 @@ public class KeyVault {
         return KvConfigRuntime.liveReferences().map(LiveReferences::stale).orElse(List.of());
     }
 
-    /** True when {@code quarkus.kvconfig.refresh.period} is set: values are re-read in the background. */
+    /**
+     * True when {@code quarkus.kvconfig.refresh.period} is set (and the extension is not turned off with
+     * {@code quarkus.kvconfig.enabled=false}): values are re-read in the background.
+     */
     public boolean refreshEnabled() {
-        return ConfigProvider.getConfig().getOptionalValue(KvConfigMapping.REFRESH_PERIOD, String.class)
-                .filter(v -> !v.isBlank()).isPresent();
+        var config = ConfigProvider.getConfig();
+        return config.getOptionalValue(KvConfigMapping.REFRESH_PERIOD, String.class).filter(v -> !v.isBlank()).isPresent()
+                && !config.getOptionalValue(KvConfigMapping.ENABLED, String.class).map(v -> v.strip().equalsIgnoreCase("false"))
+                        .orElse(false);
     }
 
     static KeyVaultSettings settingsFromConfig() {
