@@ -16,7 +16,8 @@ import io.smallrye.config.SecretKeys;
  * <p>
  * All references are resolved in ONE batch the first time the complete config is used (the first
  * {@code iterateNames}, which SmallRye's mapping does while the runtime config is built, or the first read of a
- * referenced property), never one request per property; values are then cached for the life of this config.
+ * referenced property), never one request per property; values are then cached for the life of this config, and
+ * replaced only by a refresh that saw a new version of their secret ({@code io.kvconfig.runtime.refresh.Refresher}).
  * Lookups are matched by reference, so {@code GITHUB_TOKEN} and {@code github.token} (the same environment
  * variable or {@code .env} entry) both resolve.
  */

@@ -36,7 +36,8 @@ import io.smallrye.config.ConfigValue;
  * The one startup batch of a runtime config: which references exist, which are selected, their values. Each
  * reference text is parsed ONCE (here, kept by text) and the batch is keyed by the parsed {@link SecretReference}:
  * aliases, the resolver, the report and the interceptor's lookups all use that one parse. Values live only here (and
- * in the SmallRye values handed to the app), never in the published report.
+ * in the SmallRye values handed to the app), never in the published report. A refresh swaps in new values
+ * ({@link #update}); it reads the references through this batch ({@link RefreshableBatch}).
  */
 final class ReferenceBatch implements RefreshableBatch {
 
