@@ -42,6 +42,7 @@ public final class DevVault implements AutoCloseable {
     private final StateFile stateFile;
     private final SecretStore store;
     private final Firewall firewall;
+    private final EventGrid events;
     private State state;
     private HttpsPort https;
     private TokenEndpoint tokenEndpoint;
@@ -57,6 +58,11 @@ public final class DevVault implements AutoCloseable {
         this.firewall = new Firewall(lock, stateFile::save,
                 b.noNetworkAcls ? NetworkRules.NEVER_SET : NetworkRules.OPEN, b.ruleDelay);
         store.delays(b.deletionDelay, b.recoveryDelay);
+        this.events = new EventGrid(() -> state.coordinates(), journal, this::vaultUrl);
+        store.onNewVersion(events::secretVersionCreated);
+        if (b.eventWebhook != null) {
+            events.subscribe(b.eventWebhook, b.eventSchema, b.eventHeaders);
+        }
         faults.latency(b.latency);
         faults.idleConnectionTimeout(b.idleConnectionTimeout, false);
         if (b.serviceLimit > 0) {
@@ -105,6 +111,7 @@ public final class DevVault implements AutoCloseable {
             }
             writeTrustMaterial();
             startServers();
+            events.start();
             stateFile.saveFrom(state);
             LOG.log(System.Logger.Level.INFO, "Dev vault listening on " + vaultUrl() + " (token endpoint "
                     + podIdentityAuthorityHost() + ")");
@@ -267,6 +274,14 @@ public final class DevVault implements AutoCloseable {
         return journal;
     }
 
+    /**
+     * The vault's Event Grid topic: subscribe a webhook to get {@code Microsoft.KeyVault.SecretNewVersionCreated} for
+     * every new secret version, and see the deliveries (see {@link EventGrid}).
+     */
+    public EventGrid events() {
+        return events;
+    }
+
     public Faults faults() {
         return faults;
     }
@@ -302,6 +317,7 @@ public final class DevVault implements AutoCloseable {
             return;
         }
         closed = true;
+        events.close();
         if (https != null) {
             https.close();
         }

@@ -92,6 +92,22 @@ public final class DevVaultMain {
                     case "--resource-group" -> b.resourceGroup(value);
                     case "--vault-name" -> b.vaultName(value);
                     case "--host-name" -> b.hostNames(value);
+                    case "--event-webhook" -> {
+                        try {
+                            b.eventWebhook(java.net.URI.create(value));
+                        } catch (IllegalArgumentException e) {
+                            // the URL may carry the shared secret: never echoed
+                            throw new IllegalArgumentException("not a URL");
+                        }
+                    }
+                    case "--event-schema" -> b.eventSchema(EventGrid.Schema.parse(value));
+                    case "--event-header" -> {
+                        int sep = value.indexOf('=');
+                        if (sep <= 0) {
+                            throw new IllegalArgumentException("takes NAME=VALUE");
+                        }
+                        b.eventHeader(value.substring(0, sep), value.substring(sep + 1));
+                    }
                     case "--workload-identity" -> {
                         int sep = value.indexOf('=');
                         if (sep <= 0 || sep == value.length() - 1) {
@@ -121,7 +137,8 @@ public final class DevVaultMain {
             } catch (IllegalArgumentException e) {
                 // never echo the value: --secret carries one
                 throw new IllegalArgumentException(arg + ": " + (e instanceof NumberFormatException
-                        ? "not a number" : arg.equals("--secret") ? e.getMessage().replace(value, "<value>")
+                        ? "not a number" : arg.equals("--secret") || arg.equals("--event-header")
+                                ? e.getMessage().replace(value, "<value>")
                                 : e.getMessage()));
             }
         }
@@ -186,6 +203,7 @@ public final class DevVaultMain {
             out.println("  Service limit:           " + v.faults().serviceLimit() + " secrets transactions per "
                     + v.faults().serviceLimitWindow().toSeconds() + " s (429 Throttled beyond it)");
         }
+        v.events().describe().ifPresent(d -> out.println("  Event webhook:           " + d));
         if (!v.firewall().hasNetworkAcls()) {
             out.println("  Network rules:           none (the vault resource has no networkAcls)");
         }
@@ -240,6 +258,10 @@ public final class DevVaultMain {
                   --service-limit N     the same with N transactions per 10 s
                   --delete-delay-ms N   how long a soft delete runs (default 300)
                   --recover-delay-ms N  how long a recovery runs (default 300)
-                  --idle-timeout-ms N   close HTTPS connections idle N ms, without notice (default 0 = never)""");
+                  --idle-timeout-ms N   close HTTPS connections idle N ms, without notice (default 0 = never)
+                  --event-webhook URL   POST Microsoft.KeyVault.SecretNewVersionCreated to URL for every new secret
+                                        version, after Event Grid's validation handshake (URL may hold ?code=SECRET)
+                  --event-schema S      eventgrid (default) or cloudevents (CloudEvents 1.0)
+                  --event-header NAME=VALUE   a header sent with every event request (repeatable)""");
     }
 }

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Unauthorized, AuthorizationFailed, TokenRejected, BadRequest, and AuthorizationHeader (an HTTPS request that carried
  * an {@code Authorization} header, valid or not: zero proves no token was handed to this server). Also counts the TLS connections accepted on the
  * HTTPS port and the requests per protocol, to see whether a client multiplexes (HTTP/2) or opens a connection per
- * parallel request. Never holds secret values.
+ * parallel request. The Event Grid topic's outbound requests ({@link EventGrid}) are counted as outcomes only
+ * ({@code EventValidation}, {@code EventValidationFailed}, {@code EventDeliveryAttempt}, {@code EventDelivered},
+ * {@code EventDeliveryFailed}), not in {@link #total()}. Never holds secret values.
  */
 public final class Journal {
     /** One journal line: operation, HTTP method, path (no query) and status (0 = connection dropped). */

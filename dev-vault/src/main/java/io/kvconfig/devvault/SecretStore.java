@@ -86,6 +86,9 @@ final class SecretStore {
     private final TreeMap<String, String> seeded = new TreeMap<>();
     private volatile Duration deletionDelay = Duration.ZERO;
     private volatile Duration recoveryDelay = Duration.ZERO;
+    /** Told of every version added (the Event Grid topic); called under the lock, so it must only queue. */
+    private volatile java.util.function.BiConsumer<String, Version> onNewVersion = (name, v) -> {
+    };
 
     SecretStore(Object lock, Runnable onChange) {
         this.lock = lock;
@@ -97,6 +100,10 @@ final class SecretStore {
      * deleted secret is not found (and a purge or set is 409 ObjectIsBeingDeleted) until the deletion is done; after
      * a recover the secret is not found (and a set is 409 ObjectIsBeingRecovered) until the recovery is done.
      */
+    void onNewVersion(java.util.function.BiConsumer<String, Version> listener) {
+        this.onNewVersion = listener;
+    }
+
     void delays(Duration deletion, Duration recovery) {
         this.deletionDelay = deletion;
         this.recoveryDelay = recovery;
@@ -186,6 +193,7 @@ final class SecretStore {
             }
             secret.versions.add(v);
             onChange.run();
+            onNewVersion.accept(secret.name, v);
             return secret;
         }
     }

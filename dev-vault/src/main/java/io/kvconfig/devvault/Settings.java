@@ -43,6 +43,9 @@ abstract class Settings<B extends Settings<B>> {
     boolean noNetworkAcls;
     int serviceLimit;
     Duration serviceLimitWindow = Faults.SERVICE_LIMIT_WINDOW;
+    java.net.URI eventWebhook;
+    EventGrid.Schema eventSchema = EventGrid.Schema.EVENT_GRID;
+    final java.util.Map<String, String> eventHeaders = new java.util.LinkedHashMap<>();
     final List<String[]> seeds = new ArrayList<>();
     final List<String> hostNames = new ArrayList<>();
     final java.util.Map<String, String> workloadIdentities = new java.util.LinkedHashMap<>();
@@ -77,6 +80,36 @@ abstract class Settings<B extends Settings<B>> {
             throw new IllegalArgumentException("workloadIdentity needs a client id and a federated token");
         }
         workloadIdentities.put(clientId, federatedToken.strip());
+        return self();
+    }
+
+    /**
+     * A webhook subscribed to the vault's Event Grid topic from the start: every new secret version is POSTed to it as
+     * {@code Microsoft.KeyVault.SecretNewVersionCreated}, after Event Grid's validation handshake (see
+     * {@link EventGrid}). The URL may carry a shared secret as a query ({@code ?code=...}); it is never logged.
+     * {@link DevVault#events()} subscribes (or unsubscribes) at run time.
+     */
+    public B eventWebhook(java.net.URI url) {
+        this.eventWebhook = url;
+        return self();
+    }
+
+    /** The schema of {@link #eventWebhook} events: Event Grid's (default) or CloudEvents 1.0. */
+    public B eventSchema(EventGrid.Schema schema) {
+        if (schema == null) {
+            throw new IllegalArgumentException("the event schema must be given");
+        }
+        this.eventSchema = schema;
+        return self();
+    }
+
+    /** A header sent with every event request (an Event Grid delivery property, e.g. a static secret header). */
+    public B eventHeader(String name, String value) {
+        if (name == null || !name.matches("[A-Za-z0-9-]+") || value == null || value.indexOf('\n') >= 0
+                || value.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("an event header needs a token name and a one-line value");
+        }
+        eventHeaders.put(name, value);
         return self();
     }
 

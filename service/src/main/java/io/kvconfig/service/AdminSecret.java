@@ -7,11 +7,15 @@ import java.util.Optional;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.runtime.refresh.SecretsRefreshed;
 import io.kvconfig.service.settings.SettingsValidator;
 import io.quarkus.runtime.Startup;
 import io.smallrye.config.SecretKeys;
@@ -20,7 +24,11 @@ import io.smallrye.config.SecretKeys;
  * The admin API's bearer secret: {@code ADMIN_SECRET} as resolved at startup (usually {@code @kv:admin-secret}).
  * Only its SHA-256 digest is kept; tokens are compared digest to digest with {@link MessageDigest#isEqual}, which
  * takes the same time wherever the first difference is, and hashing first hides the secret's length too.
- * A new value takes effect at the next start (the API says {@code restartRequired}).
+ * When {@code ADMIN_SECRET} is a {@code @kv:} reference and a refresh (timer, {@code POST /api/keyvault/refresh}, a
+ * Key Vault event, a PUT that only rotated it) sees a new version, the new value is in effect at once and the old one
+ * is refused: the digest follows {@link KeyVault#current(String)} (checked on every match, so no request ever sees the
+ * old value after the refresh has completed, whatever thread fires {@link SecretsRefreshed}). Otherwise a new value
+ * takes effect at the next start (the API says {@code restartRequired}).
  */
 @Startup
 @ApplicationScoped
@@ -34,8 +42,13 @@ public class AdminSecret {
         SET, NOT_SET, UNRESOLVED_REFERENCE
     }
 
+    @Inject
+    KeyVault keyVault;
+
     private volatile byte[] digest;
     private volatile State state = State.NOT_SET;
+    /** Digest of the Key Vault value last looked at, so each new version is taken over (and logged) once. */
+    private volatile byte[] liveSeen;
 
     @PostConstruct
     void load() {
@@ -65,8 +78,37 @@ public class AdminSecret {
         return state;
     }
 
+    /** A refresh saw new versions: take a new ADMIN_SECRET over now (names only in the event and the log). */
+    void refreshed(@Observes SecretsRefreshed event) {
+        if (event.properties().contains(KEY)) {
+            follow();
+        }
+    }
+
+    /** Takes over the reference's current value when it differs from the one in effect. Digests only. */
+    private void follow() {
+        Optional<String> live = keyVault == null ? Optional.empty() : keyVault.current(KEY);
+        if (live.isEmpty() || live.get().isEmpty()) {
+            return;
+        }
+        byte[] now = sha256(live.get());
+        byte[] seen = liveSeen;
+        if (seen != null && MessageDigest.isEqual(seen, now)) {
+            return;
+        }
+        liveSeen = now;
+        byte[] before = digest;
+        if (before != null && MessageDigest.isEqual(before, now)) {
+            return; // the value read at startup
+        }
+        set(live.get());
+        LOG.info("ADMIN_SECRET has a new version in Key Vault (refreshed): the new value is in effect, the old one is"
+                + " refused");
+    }
+
     /** Constant-time check of a presented token. */
     public boolean matches(String token) {
+        follow();
         byte[] expected = digest;
         if (expected == null || token == null) {
             return false;

@@ -9,6 +9,7 @@ import java.util.List;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -56,5 +57,21 @@ public class KeyVaultResource {
                 .map(answered -> new Dtos.KeyVaultStatus(true, url, true, null, credential, references))
                 .onFailure().recoverWithItem(e -> new Dtos.KeyVaultStatus(true, url, false,
                         KeyVaultErrors.describe(e, credential).reason(), credential, references));
+    }
+
+    @POST
+    @Path("/refresh")
+    @Operation(summary = "Refresh the @kv: references now", description = "Re-reads every unpinned reference of the "
+            + "running config in one batch (one Key Vault GET per distinct secret; pinned versions are never re-read) and "
+            + "serves the new value of each secret whose version changed (ADMIN_SECRET included: the old token is refused "
+            + "from then on). Answers the names of the changed properties and secrets, and of the references that could "
+            + "not be re-read (they keep their last value). Never a value. Works whether or not "
+            + "quarkus.kvconfig.refresh.period is set.")
+    public Uni<Dtos.RefreshAnswer> refresh() {
+        return Uni.createFrom().completionStage(keyVault::refresh)
+                .map(r -> new Dtos.RefreshAnswer(r.changedProperties(), r.changedSecrets(),
+                        r.failures().stream().map(f -> new Dtos.RefreshFailure(f.property(), f.secretName(), f.vaultUrl(),
+                                f.kind().words())).toList(),
+                        r.at().toString(), keyVault.refreshEnabled()));
     }
 }

@@ -68,7 +68,9 @@ public class SettingsResource {
             + "the Azure credential or the bash entrypoint are refused (kvconfig.service.protected-keys); KEY_VAULT_URL "
             + "must be an Azure Key Vault URL holding every secret .env references; ADMIN_SECRET needs 16+ characters "
             + "without whitespace. Everything is checked first, then whether .env can be written; .env is written once, "
-            + "atomically, and only if every Key Vault write succeeded. Takes effect at the next start.")
+            + "atomically, and only if every Key Vault write succeeded. Takes effect at the next start (restartRequired), "
+            + "or at once when quarkus.kvconfig.refresh.period is set and the PUT only set new versions of secrets the "
+            + "running service already references: those are refreshed now (restartRequired false).")
     @RequestBody(content = @Content(schema = @Schema(type = SchemaType.OBJECT, additionalProperties = String.class),
             examples = @ExampleObject(name = "example", value = "{\"GITHUB_TOKEN\": \"ghp_...\", \"LOG_LEVEL\": \"INFO\", \"OLD_KEY\": null}")))
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.WriteResult.class)))
@@ -98,7 +100,7 @@ public class SettingsResource {
                 case PLAIN -> new Dtos.Change(p.key(), "env", null);
                 case SECRET_AS_VALUE -> new Dtos.Change(p.key(), "env-plaintext", null);
             }).toList();
-            return Response.ok(new Dtos.WriteResult("ok", true, changes, saved.warnings())).build();
+            return Response.ok(new Dtos.WriteResult("ok", !saved.appliedNow(), changes, saved.warnings())).build();
         }
         if (result instanceof SaveResult.TooLarge tooLarge) {
             return ApiError.of("too_large", "The body is larger than " + tooLarge.maxBytes() + " bytes; nothing was "

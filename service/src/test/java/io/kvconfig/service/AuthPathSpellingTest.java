@@ -60,7 +60,7 @@ class AuthPathSpellingTest {
         int port = RestAssured.port;
         for (Spelling spelling : AuthTable.ADMIN_SPELLINGS) {
             // POST runs allowlisting, which is off here: its 503 names the firewall, proving the endpoint ran
-            String method = spelling.reaches() == Target.ALLOWLIST ? "POST" : "GET";
+            String method = spelling.reaches() == Target.ALLOWLIST || spelling.reaches() == Target.REFRESH ? "POST" : "GET";
             RawHttp.Reply reply = RawHttp.send(port, method, spelling.target(), List.of(ADMIN), null);
             String where = method + " " + spelling.target() + " with the token";
             switch (spelling.reaches()) {
@@ -68,6 +68,7 @@ class AuthPathSpellingTest {
                 case STATUS -> assertThat(reply.status()).as(where).isEqualTo(200);
                 case FIREWALL -> assertThat(reply.status()).as(where).isEqualTo(200);
                 case ALLOWLIST -> assertThat(reply.status()).as(where).isEqualTo(503);
+                case REFRESH -> assertThat(reply.status()).as(where).isEqualTo(200);
                 case NOTHING, UNROUTED -> assertThat(reply.status()).as(where).isEqualTo(404);
                 case BAD_REQUEST -> assertThat(reply.status()).as(where).isEqualTo(400);
                 default -> throw new IllegalStateException(spelling.toString());
@@ -77,9 +78,32 @@ class AuthPathSpellingTest {
                 case STATUS -> assertThat(reply.body()).as(where).contains("\"configured\":true");
                 case FIREWALL -> assertThat(reply.body()).as(where).contains("\"enabled\":false", "\"schedule\"");
                 case ALLOWLIST -> assertThat(reply.body()).as(where).contains("allowlisting");
+                case REFRESH -> assertThat(reply.body()).as(where).contains("\"changedSecrets\"", "\"periodic\":false");
                 default -> assertThat(reply.body()).as(where).doesNotContain("LOG_FORMAT");
             }
         }
+        assertThat(new String(Api.envBytes(), StandardCharsets.UTF_8)).isEqualTo(TestVault.BASELINE);
+    }
+
+    /**
+     * The Key Vault events webhook, with no event secret configured here: every spelling × method × caller is refused
+     * (503 naming the setting, deny by default), the admin token included; nothing reaches the vault.
+     */
+    @Test
+    void theEventsWebhookIsOffWithoutItsSecretWhateverTheSpelling() {
+        var outcome = AuthTable.check(RestAssured.port, AuthTable.EVENTS_SPELLINGS,
+                List.of(AuthTable.ANONYMOUS, AuthTable.WRONG_TOKEN, AuthTable.BASIC), 503, forbidden());
+        assertThat(outcome.problems()).isEmpty();
+        assertThat(outcome.sent()).isEqualTo(AuthTable.EVENTS_SPELLINGS.size() * AuthTable.METHODS.size() * 3);
+        // the admin token is no event secret: authenticated, but not for this endpoint
+        RawHttp.Reply withAdmin = RawHttp.send(RestAssured.port, "POST", "/api/events/keyvault",
+                List.of(ADMIN, "Content-Type: application/json"), "[]");
+        assertThat(withAdmin.status()).isEqualTo(403);
+        RawHttp.Reply off = RawHttp.send(RestAssured.port, "POST", "/api/events/keyvault?code=anything-at-all-0123",
+                List.of("Content-Type: application/json"), "[]");
+        assertThat(off.status()).isEqualTo(503);
+        assertThat(off.body()).contains("kvconfig.service.events.secret").contains("KVCONFIG_SERVICE_EVENTS_SECRET");
+        assertThat(TestVault.vault.journal().entries()).isEmpty();
         assertThat(new String(Api.envBytes(), StandardCharsets.UTF_8)).isEqualTo(TestVault.BASELINE);
     }
 

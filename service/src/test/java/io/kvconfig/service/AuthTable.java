@@ -15,6 +15,12 @@ final class AuthTable {
     /** What a spelling reaches, and the methods that resource answers (HEAD comes with GET). */
     enum Target {
         SETTINGS("GET", "HEAD", "PUT"), STATUS("GET", "HEAD"), FIREWALL("GET", "HEAD"), ALLOWLIST("POST"),
+        REFRESH("POST"),
+        /**
+         * the Key Vault events webhook: its own secret, no Bearer challenge; its OPTIONS (the CloudEvents handshake)
+         * needs WebHook-Request-Origin, without which OPTIONS is 405 as everywhere
+         */
+        EVENTS("POST"),
         /** the health endpoint, open to anyone */
         HEALTH("GET", "HEAD"),
         /** no resource: 404 (405 for OPTIONS, refused before routing, see NoOptionsFilter) */
@@ -31,7 +37,12 @@ final class AuthTable {
         }
 
         boolean admin() {
-            return this == SETTINGS || this == STATUS || this == FIREWALL || this == ALLOWLIST;
+            return this == SETTINGS || this == STATUS || this == FIREWALL || this == ALLOWLIST || this == REFRESH;
+        }
+
+        /** Needs a credential: the admin token, or the events webhook's secret. */
+        boolean guarded() {
+            return admin() || this == EVENTS;
         }
     }
 
@@ -83,6 +94,9 @@ final class AuthTable {
             s("/api/keyvault/status/", Target.STATUS),
             s("/api/keyvault/firewall/allowlist", Target.ALLOWLIST),
             s("//api/keyvault/firewall/allowlist", Target.ALLOWLIST),
+            s("/api/keyvault/refresh", Target.REFRESH),
+            s("//api/keyvault/./refresh;x", Target.REFRESH),
+            s("/api/keyvault/%72efresh", Target.REFRESH),
             // query and absolute form
             s("/api/settings?x=1", Target.SETTINGS),
             s("http://localhost/api/settings", Target.SETTINGS),
@@ -109,6 +123,27 @@ final class AuthTable {
             // backslashes: not a valid request target
             s("/api\\settings", Target.BAD_REQUEST),
             s("/\\api/settings", Target.BAD_REQUEST));
+
+    /** Spellings of the Key Vault events webhook (refused without its secret: 401, or 503 while none is configured). */
+    static final List<Spelling> EVENTS_SPELLINGS = List.of(
+            s("/api/events/keyvault", Target.EVENTS),
+            s("//api/events/keyvault", Target.EVENTS),
+            s("/api/events/./keyvault", Target.EVENTS),
+            s("/api/x/../events/keyvault", Target.EVENTS),
+            s("/%61pi/events/keyvault", Target.EVENTS),
+            s("/api/%65vents/keyvault", Target.EVENTS),
+            s("/api;x/events;y/keyvault;z", Target.EVENTS),
+            s("/api/events//keyvault", Target.EVENTS),
+            s("/api/events/keyvault/", Target.EVENTS),
+            s("/api/events/keyvault?code=", Target.EVENTS),
+            s("/api/events/keyvault?code=wrong-events-secret-0123456789", Target.EVENTS),
+            s("/api/events/keyvault?code=a&code=b", Target.EVENTS),
+            s("http://localhost/api/events/keyvault", Target.EVENTS),
+            s("/api/events%2Fkeyvault", Target.NOTHING),
+            s("/api/events/KEYVAULT", Target.NOTHING),
+            s("/api/events/keyvault.", Target.NOTHING),
+            s("/api/events", Target.NOTHING),
+            s("/api/events/keyvault/x", Target.NOTHING));
 
     private AuthTable() {
     }
@@ -157,16 +192,21 @@ final class AuthTable {
                     if (reply.status() != want) {
                         problems.add(where + "expected " + want + ", got " + reply);
                     }
-                    if (spelling.reaches().admin() && reply.status() / 100 == 2) {
-                        problems.add(where + "an admin resource answered " + reply.status());
+                    if (spelling.reaches().guarded() && reply.status() / 100 == 2) {
+                        problems.add(where + "a guarded resource answered " + reply.status());
                     }
                     for (String fragment : forbidden) {
                         if (reply.body().contains(fragment)) {
                             problems.add(where + "the answer contains '" + fragment + "'");
                         }
                     }
-                    if (reply.status() == 401 && !AdminTokenMechanism.CHALLENGE.equals(reply.header("WWW-Authenticate"))) {
+                    if (reply.status() == 401 && spelling.reaches() != Target.EVENTS
+                            && !AdminTokenMechanism.CHALLENGE.equals(reply.header("WWW-Authenticate"))) {
                         problems.add(where + "401 without the Bearer challenge: " + reply.headers());
+                    }
+                    if (spelling.reaches() == Target.EVENTS && reply.status() == 401
+                            && (reply.header("WWW-Authenticate") != null || reply.body().contains("ADMIN_SECRET"))) {
+                        problems.add(where + "the events webhook's refusal speaks of the admin token: " + reply);
                     }
                     if (reply.status() == 401 || reply.status() == 503) {
                         String prefix = "{\"status\":\"" + (reply.status() == 401 ? "unauthorized" : "unavailable") + "\",\"message\":";

@@ -92,6 +92,30 @@ public final class Profiles {
         }
     }
 
+    /**
+     * The Key Vault events webhook on: its secret is a reference ({@code @kv:events-secret}), {@code APP_TOKEN}
+     * references {@code app-token}, and the timed refresh is on with a period no test outlives (so a PUT that only
+     * rotates a secret takes effect at once, and no background refresh adds requests to the journal).
+     */
+    public static class Events implements QuarkusTestProfile {
+        public static final String EVENTS_SECRET = LeakCheck.secret("evt-Shared-Secret-" + Long.toHexString(System.nanoTime()));
+        public static final String APP_TOKEN = LeakCheck.secret("app-token-v1-" + Long.toHexString(System.nanoTime()));
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TestVault.class, Map.of("secret.events-secret", EVENTS_SECRET,
+                    "secret.app-token", APP_TOKEN)));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kvconfig.service.events.secret", "@kv:events-secret",
+                    "APP_TOKEN", "@kv:app-token",
+                    "quarkus.kvconfig.refresh.period", "6h",
+                    "quarkus.kvconfig.refresh.jitter", "0s");
+        }
+    }
+
     /** A vault but no ADMIN_SECRET: the admin API answers 503. */
     public static class NoAdminSecret implements QuarkusTestProfile {
         @Override

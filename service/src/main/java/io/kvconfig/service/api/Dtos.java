@@ -58,4 +58,16 @@ public final class Dtos {
 
     public record Health(String status, String version) {
     }
+
+    /**
+     * {@code POST /api/keyvault/refresh}: what changed (names), what could not be re-read (it keeps its last value),
+     * when, and whether the timed refresh ({@code quarkus.kvconfig.refresh.period}) is on. Never a value.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record RefreshAnswer(List<String> changedProperties, List<String> changedSecrets, List<RefreshFailure> failures,
+            String at, boolean periodic) {
+    }
+
+    public record RefreshFailure(String property, String secretName, String vaultUrl, String reason) {
+    }
 }

@@ -8,8 +8,12 @@ import io.kvconfig.service.settings.Plan.Item;
 /** How a {@code PUT /api/settings} ended; the settings resource answers each. No variant holds a value. */
 public sealed interface SaveResult {
 
-    /** {@code .env} was written; Key Vault holds the KEYVAULT items' secrets. */
-    record Saved(List<Item> items, List<String> warnings) implements SaveResult {
+    /**
+     * {@code .env} was written; Key Vault holds the KEYVAULT items' secrets. {@code appliedNow}: every item only set a
+     * new version of a secret the running config already references (unpinned), refresh is on, and the service
+     * refreshed those secrets at once, so no restart is needed.
+     */
+    record Saved(List<Item> items, List<String> warnings, boolean appliedNow) implements SaveResult {
     }
 
     /** The body is over {@code kvconfig.service.max-body-bytes}; nothing was written. */

@@ -3,6 +3,7 @@ package io.kvconfig.service.settings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -94,4 +95,18 @@ public interface ServiceConfig {
      */
     @WithDefault(WritePolicy.DEFAULT_WRITABLE_KEYS)
     List<String> writableKeys();
+
+    /** The Key Vault change events webhook ({@code POST /api/events/keyvault}, Event Grid delivery). */
+    Events events();
+
+    interface Events {
+        /**
+         * The shared secret an Event Grid subscription presents to {@code /api/events/keyvault}: as the {@code code}
+         * query parameter of the webhook URL ({@code https://<service>/api/events/keyvault?code=<secret>}) or in the
+         * {@code X-Kvconfig-Events-Secret} header (an Event Grid delivery property marked secret). May be a
+         * {@code @kv:} reference, e.g. {@code KVCONFIG_SERVICE_EVENTS_SECRET=@kv:eventgrid-webhook-secret}; at least 16
+         * characters. Unset (the default): the endpoint refuses every call (503) and nothing is refreshed by events.
+         */
+        Optional<String> secret();
+    }
 }

@@ -33,6 +33,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.kvconfig.runtime.KeyVault;
+import io.kvconfig.runtime.refresh.RefreshResult;
 import io.kvconfig.runtime.dotenv.DotEnvFile;
 import io.kvconfig.runtime.dotenv.DotEnvFormat;
 import io.kvconfig.runtime.dotenv.DotEnvParseException;
@@ -233,7 +234,42 @@ public class SettingsService {
                 LOG.errorf("Settings not saved: %s could not be written (%s) after Key Vault stored %s", file.path(),
                         reason, stored.stream().map(Item::key).toList());
                 return new SaveResult.FileFailed(Stage.WRITE, reason, stored);
-            });
+            }).chain(result -> result instanceof SaveResult.Saved saved ? applyNow(saved) : Uni.createFrom().item(result));
+        });
+    }
+
+    /**
+     * With refresh on, a save that only set new versions of secrets the running config already references (unpinned)
+     * takes effect now: those secrets are refreshed at once (one GET each) and no restart is needed. Anything else
+     * (a plain value, a new or removed reference, a pinned one), refresh off, or a refresh that failed: the answer
+     * keeps {@code restartRequired} (a failed refresh is retried at the next period, and the log says why).
+     */
+    private Uni<SaveResult> applyNow(SaveResult.Saved saved) {
+        if (!keyVault.refreshEnabled()) {
+            return Uni.createFrom().item(saved);
+        }
+        Optional<List<SecretReference>> secrets = LiveSecrets.newVersionsOnly(saved.items(), keyVault.references(),
+                keyVault.vaultUrl().orElse(null));
+        if (secrets.isEmpty()) {
+            return Uni.createFrom().item(saved);
+        }
+        List<Uni<RefreshResult>> refreshes = secrets.get().stream()
+                .map(r -> Uni.createFrom().completionStage(() -> keyVault.refresh(r.vaultUrl(), r.name()))).toList();
+        return Uni.join().all(refreshes).andFailFast().map(results -> {
+            List<String> failed = results.stream().flatMap(r -> r.failures().stream())
+                    .map(f -> f.secretName() + ": " + f.kind().words()).toList();
+            if (!failed.isEmpty()) {
+                LOG.warnf("Settings saved; refreshing %s failed (%s): the new values take effect at the next refresh"
+                        + " or start", secrets.get().stream().map(SecretReference::name).toList(), failed);
+                return (SaveResult) saved;
+            }
+            LOG.infof("Settings saved and in effect now: refreshed %s",
+                    results.stream().flatMap(r -> r.changedProperties().stream()).toList());
+            return new SaveResult.Saved(saved.items(), saved.warnings(), true);
+        }).onFailure().recoverWithItem(e -> {
+            LOG.warnf("Settings saved; the refresh that follows failed (%s): the new values take effect at the next"
+                    + " refresh or start", e.getClass().getSimpleName());
+            return saved;
         });
     }
 
@@ -260,7 +296,7 @@ public class SettingsService {
                         asValue, file.path());
             }
             LOG.infof("Settings saved to %s: %s", file.path(), plan.items());
-            return new SaveResult.Saved(plan.items(), warnings);
+            return new SaveResult.Saved(plan.items(), warnings, false);
         });
     }
 
