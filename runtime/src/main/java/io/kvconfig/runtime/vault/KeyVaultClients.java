@@ -26,7 +26,6 @@ import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
-import com.azure.security.keyvault.secrets.SecretClientBuilder;
 
 import io.kvconfig.runtime.metrics.MeteredCredential;
 import io.kvconfig.runtime.metrics.RequestMetricsPolicy;
@@ -175,11 +174,9 @@ public final class KeyVaultClients implements AutoCloseable {
     private SecretAsyncClient build(String vaultUrl) {
         // our own pipeline (see SecretsPipeline): the SDK's challenge policy, without the retry and logging policies;
         // the two per-retry policies run after the challenge/credential policy: they see each request as sent
-        return new SecretClientBuilder()
-                .vaultUrl(vaultUrl)
-                .pipeline(SecretsPipeline.build(httpClient, credential, settings.challengeResourceVerification(),
-                        List.of(new AuthorizedSignal(authorized(vaultUrl)), new RequestMetricsPolicy())))
-                .buildAsyncClient();
+        return SecretsPipeline.client(vaultUrl, SecretsPipeline.build(httpClient, credential,
+                settings.challengeResourceVerification(),
+                List.of(new AuthorizedSignal(authorized(vaultUrl)), new RequestMetricsPolicy())));
     }
 
     /** Completes its future when a request passes with an Authorization header (after the SDK's credential policy). */

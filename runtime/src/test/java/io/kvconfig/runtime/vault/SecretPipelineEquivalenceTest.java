@@ -132,6 +132,33 @@ class SecretPipelineEquivalenceTest {
         });
     }
 
+    /**
+     * The lever itself, counted: the extension's client carries the lazy serializer, and a read or a write never asks
+     * it for work (so a startup batch that finds its secrets never builds azure-core's Jackson mappers).
+     */
+    @Test
+    void theStartupPathNeverCreatesTheJacksonSerializer() throws Exception {
+        try (KeyVaultClients clients = new KeyVaultClients(settings(vault.vaultUrl(), false))) {
+            SecretAsyncClient client = clients.forVault(vault.vaultUrl());
+            java.lang.reflect.Field impl = SecretAsyncClient.class.getDeclaredField("implClient");
+            impl.setAccessible(true);
+            Object serializer = ((com.azure.security.keyvault.secrets.implementation.SecretClientImpl) impl.get(client))
+                    .getSerializerAdapter();
+            assertThat(serializer).isInstanceOf(SecretsPipeline.LazySerializerAdapter.class);
+            SecretsPipeline.LazySerializerAdapter lazy = (SecretsPipeline.LazySerializerAdapter) serializer;
+            assertThat(client.getSecret("same-one").block(CALL).getValue()).isEqualTo("same-value-4c1e");
+            assertThat(lazy.created()).as("after a GET").isFalse();
+            client.setSecret("same-lazy", "lazy-value-77b0").block(CALL);
+            assertThat(lazy.created()).as("after a write").isFalse();
+            // an error answer is decoded through the serializer (the SDK's error model): then, and only then, the
+            // global adapter is created, and the failure is the same as through the builder's client (see above)
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> client.getSecret("same-missing").block(CALL)))
+                    .isInstanceOf(com.azure.core.exception.ResourceNotFoundException.class);
+            assertThat(lazy.created()).as("after a 404").isTrue();
+            assertThat(lazy.delegate()).isSameAs(com.azure.core.util.serializer.JacksonAdapter.createDefaultSerializerAdapter());
+        }
+    }
+
     @Test
     void aWriteAndAPinnedVersionReadTheSame() {
         assertSame(settings(vault.vaultUrl(), false), vault.vaultUrl(), v -> {
