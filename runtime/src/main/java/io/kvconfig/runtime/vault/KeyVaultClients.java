@@ -19,6 +19,8 @@ import com.azure.core.http.HttpPipelineNextSyncPolicy;
 import com.azure.core.http.HttpPipelinePosition;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.Configuration;
 import com.azure.core.util.ConfigurationBuilder;
 import com.azure.identity.AzureCliCredentialBuilder;
@@ -26,6 +28,7 @@ import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import com.azure.security.keyvault.secrets.SecretAsyncClient;
+import com.azure.security.keyvault.secrets.SecretClientBuilder;
 
 import io.kvconfig.runtime.metrics.MeteredCredential;
 import io.kvconfig.runtime.metrics.RequestMetricsPolicy;
@@ -51,7 +54,7 @@ import reactor.core.publisher.Mono;
  * vault, custom endpoints) makes the managed identity part an {@link IdentityEndpointCredential}, because the
  * SDK's MSAL-based managed identity reads that endpoint only from the process environment.
  * <p>
- * Retries: the secret clients have no SDK retry policy ({@link SecretsPipeline}). The resolver owns retries (429 with
+ * Retries: the secret clients are built with the SDK's retries OFF. The resolver owns retries (429 with
  * Retry-After, 5xx and connection errors with backoff) under one startup deadline; SDK retries underneath would
  * multiply attempts, sleep past the deadline and hide the request count. Code using {@link #forVault} after
  * startup (the service) gets no automatic retries and should handle transient errors itself.
@@ -65,19 +68,26 @@ public final class KeyVaultClients implements AutoCloseable {
     /** A request with no traffic for this long fails (the resolver's own per-attempt timeout is shorter). */
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     /**
+     * No SDK retries. Not maxRetries=0: with that the SDK logs "Retry attempts have been exhausted" at INFO for
+     * every response; one allowed retry whose condition is always false never retries and logs nothing.
+     */
+    private static final RetryOptions NO_RETRIES = new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(1)))
+            .setShouldRetryCondition(condition -> false);
+
+    /**
      * SDK loggers that log a failure at ERROR, with a stack trace, right before handing the same failure to the
      * caller, who classifies it and reports it in one message: the retry policy ("Retry attempts have been
-     * exhausted"; the secrets clients no longer have one, but the firewall allowlisting's Resource Manager clients,
-     * built on {@link #httpClient()}, do) and the secrets client's challenge policy (a challenge resource that does
-     * not match the vault's host). Turned off unless the application configured a level for them.
+     * exhausted", logged even with retries off as here, and by the firewall allowlisting's Resource Manager clients
+     * built on {@link #httpClient()}) and the secrets client's challenge policy (a challenge resource that does not
+     * match the vault's host). Turned off unless the application configured a level for them.
      * <p>
      * Why process-wide: java.util.logging levels and filters belong to a logger name, and both policies log through
      * one static logger shared by every client of their class in the JVM. Nor can a filter tell our requests from
      * the application's: the policies run on Reactor's shared schedulers ({@link BufferedVertxHttpClient} hands
      * answers to {@code Schedulers.parallel()}), not on threads of ours, and the records name neither client nor
-     * vault. So an application that has its own Azure clients and wants these two ERROR lines back sets a level for
-     * the two loggers (e.g. {@code quarkus.log.category."com.azure.core.http.policy.RetryPolicy".level=INFO}); its
-     * own code still receives every failure as an exception, as ours does. Held strongly: java.util.logging keeps
+     * vault. An application with its own Azure clients that wants these two ERROR lines back sets a level for the
+     * two loggers (e.g. {@code quarkus.log.category."com.azure.core.http.policy.RetryPolicy".level=INFO}); its own
+     * code still receives every failure as an exception, as ours does. Held strongly: java.util.logging keeps
      * loggers weakly, and a collected logger would forget its level.
      */
     static final List<java.util.logging.Logger> SDK_DUPLICATE_ERROR_LOGGERS = List.of(
@@ -172,11 +182,18 @@ public final class KeyVaultClients implements AutoCloseable {
     }
 
     private SecretAsyncClient build(String vaultUrl) {
-        // our own pipeline (see SecretsPipeline): the SDK's challenge policy, without the retry and logging policies;
-        // the two per-retry policies run after the challenge/credential policy: they see each request as sent
-        return SecretsPipeline.client(vaultUrl, SecretsPipeline.build(httpClient, credential,
-                settings.challengeResourceVerification(),
-                List.of(new AuthorizedSignal(authorized(vaultUrl)), new RequestMetricsPolicy())));
+        SecretClientBuilder b = new SecretClientBuilder()
+                .vaultUrl(vaultUrl)
+                .credential(credential)
+                .httpClient(httpClient)
+                .retryOptions(NO_RETRIES)
+                // runs after the SDK's challenge/credential policy: sees each request as sent
+                .addPolicy(new AuthorizedSignal(authorized(vaultUrl)))
+                .addPolicy(new RequestMetricsPolicy());
+        if (!settings.challengeResourceVerification()) {
+            b.disableChallengeResourceVerification();
+        }
+        return b.buildAsyncClient();
     }
 
     /** Completes its future when a request passes with an Authorization header (after the SDK's credential policy). */
