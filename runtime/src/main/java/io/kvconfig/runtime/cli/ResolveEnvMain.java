@@ -293,10 +293,24 @@ public final class ResolveEnvMain {
         root.setLevel(java.util.logging.Level.INFO);
         // the SDK's INFO lines (credential chain steps) are noise here; failures reach the report
         for (String quiet : new String[] { "io.kvconfig.runtime.resolve", "com.azure", "com.microsoft.aad.msal4j" }) {
-            java.util.logging.Logger l = java.util.logging.Logger.getLogger(quiet);
-            l.setLevel(java.util.logging.Level.WARNING);
-            CONFIGURED_LOGGERS.add(l);
+            level(quiet, java.util.logging.Level.WARNING);
         }
+        // A failed credential chain is logged three times before it reaches the resolver: by the broker credential
+        // (ERROR "azure-identity-broker dependency is not available", the chain's last member, which this image
+        // does not ship), by MSAL4J (WARN, the managed identity endpoint's answer) and by azure-core's token cache
+        // (ERROR "Failed to acquire a new access token" with the whole chain's text). The same exception then
+        // reaches the resolver, whose one report names each credential tried and why it failed: this process
+        // prints that report only. Scoped to this command's own JVM (the application's logging is its own).
+        for (String duplicate : new String[] { "com.azure.identity", "com.azure.core.implementation.AccessTokenCache",
+                "com.microsoft.aad.msal4j" }) {
+            level(duplicate, java.util.logging.Level.OFF);
+        }
+    }
+
+    private static void level(String name, java.util.logging.Level level) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(level);
+        CONFIGURED_LOGGERS.add(l);
     }
 
     /** Loaded only when the JBoss log manager is on the classpath. */

@@ -77,9 +77,18 @@ public final class KeyVaultClients implements AutoCloseable {
     /**
      * SDK loggers that log a failure at ERROR, with a stack trace, right before handing the same failure to the
      * caller, who classifies it and reports it in one message: the retry policy ("Retry attempts have been
-     * exhausted", logged even with retries off as here) and the secrets client's challenge policy (a challenge
-     * resource that does not match the vault's host). Turned off unless the application configured a level for
-     * them. Held strongly: java.util.logging keeps loggers weakly, and a collected logger would forget its level.
+     * exhausted", logged even with retries off as here, and by the firewall allowlisting's Resource Manager clients
+     * built on {@link #httpClient()}) and the secrets client's challenge policy (a challenge resource that does not
+     * match the vault's host). Turned off unless the application configured a level for them.
+     * <p>
+     * Why process-wide: java.util.logging levels and filters belong to a logger name, and both policies log through
+     * one static logger shared by every client of their class in the JVM. Nor can a filter tell our requests from
+     * the application's: the policies run on Reactor's shared schedulers ({@link BufferedVertxHttpClient} hands
+     * answers to {@code Schedulers.parallel()}), not on threads of ours, and the records name neither client nor
+     * vault. An application with its own Azure clients that wants these two ERROR lines back sets a level for the
+     * two loggers (e.g. {@code quarkus.log.category."com.azure.core.http.policy.RetryPolicy".level=INFO}); its own
+     * code still receives every failure as an exception, as ours does. Held strongly: java.util.logging keeps
+     * loggers weakly, and a collected logger would forget its level.
      */
     static final List<java.util.logging.Logger> SDK_DUPLICATE_ERROR_LOGGERS = List.of(
             quiet("com.azure.core.http.policy.RetryPolicy"),

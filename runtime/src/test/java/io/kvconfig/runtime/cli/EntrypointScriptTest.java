@@ -306,6 +306,46 @@ class EntrypointScriptTest {
         }
     }
 
+    /**
+     * The default credential chain with nothing to authenticate with (no identity endpoint, the managed identity
+     * endpoint refuses connections, no developer tools): the entrypoint prints the resolver's ONE report, which
+     * names every credential tried, and none of the SDK's own logs of the same failure (the broker credential's
+     * ERROR about a missing azure-identity-broker, azure-core's "Failed to acquire a new access token", MSAL4J).
+     */
+    @Test
+    void aFailedCredentialChainIsOneMessageWithoutTheSdkLogs() throws Exception {
+        Path work = dir("no-credential");
+        Map<String, String> env = containerEnv(dir("no-credential-data"));
+        env.remove("IDENTITY_ENDPOINT");
+        env.remove("IDENTITY_HEADER");
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        // the chain's managed identity asks this host instead of 169.254.169.254 (refused at once, as off Azure)
+        env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:" + closedPort);
+        env.put("HOME", dir("no-credential-home").toString());
+        env.put("PATH", "/usr/bin:/bin");
+        env.put("QUARKUS_KVCONFIG_STARTUP_TIMEOUT", "30S");
+        env.put("DB_PASSWORD", "@kv:plain-secret");
+        env.put("RAN", work.resolve("ran").toString());
+        Result r = finish(start(env, work, "touch \"$RAN\""), work);
+        assertThat(r.exit()).isNotZero();
+        assertThat(work.resolve("ran")).as("the command never ran").doesNotExist();
+        String err = r.stderr();
+        assertThat(err).doesNotContain("ERROR").doesNotContain("WARN").doesNotContain("BrokerCredential")
+                .doesNotContain("AccessTokenCache").doesNotContain("az.sdk.message").doesNotContainPattern("(?m)^\\s+at ");
+        // one report: the variable, its secret, the reason, and each credential of the chain with its own reason
+        assertThat(err.split("Could not resolve", -1)).as(err).hasSize(2);
+        assertThat(err).contains("kvconfig: Could not resolve 1 of 1 Key Vault reference")
+                .contains("DB_PASSWORD").contains("plain-secret").contains("authentication failed")
+                .contains("DefaultAzureCredential").contains("ManagedIdentityCredential authentication unavailable")
+                .contains("azure-identity-broker dependency is not available").contains("not starting");
+        assertThat(err.lines().filter(l -> !l.isBlank() && !l.startsWith("kvconfig: ") && !l.startsWith("entrypoint: ")
+                && !l.startsWith("  "))).as(err).isEmpty();
+        assertNoValues(r);
+    }
+
     @Test
     void allowUnresolvedStartsWithoutTheFailedVariables() throws Exception {
         Path work = dir("allow");
