@@ -63,10 +63,17 @@ public final class ResolveEnvMain {
     private ResolveEnvMain() {
     }
 
+    private static final String NETTY_NO_UNSAFE = "io.netty.noUnsafe";
+
     public static void main(String[] args) {
         PrintStream err = System.err;
         // nothing may reach stdout: a library printing there would end up in the container log next to our records
         System.setOut(err);
+        // on Java 24+ Netty's sun.misc.Unsafe probe makes the JDK print four WARNING lines on stderr, next to the
+        // one report this tool prints; a few requests gain nothing from Unsafe (must be set before Netty loads)
+        if (System.getProperty(NETTY_NO_UNSAFE) == null) {
+            System.setProperty(NETTY_NO_UNSAFE, "true");
+        }
         configureLogging(err);
         int code = run(args, System.getenv(), System.getProperties(), err);
         System.exit(code);
