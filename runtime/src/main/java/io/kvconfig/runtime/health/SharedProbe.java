@@ -10,6 +10,9 @@ import java.util.function.Supplier;
  * A probe run at most once per period: callers while it runs share the run in flight, callers within {@code period}
  * after it finished get its result, and the first caller after that starts the next run. The probe's future must
  * not fail (map errors to a result).
+ * <p>
+ * Each caller gets its own copy of the shared result: a caller that goes away (a health request whose client hung up
+ * cancels its Uni, and Mutiny cancels the future under it) cancels only its copy, never the run the others wait for.
  */
 final class SharedProbe<T> {
 
@@ -40,12 +43,12 @@ final class SharedProbe<T> {
         while (true) {
             Run<T> run = current.get();
             if (run != null && (!run.result.isDone() || nanoClock.getAsLong() - run.finishedAt < periodNanos)) {
-                return run.result;
+                return run.result.copy();
             }
             Run<T> next = new Run<>();
             if (current.compareAndSet(run, next)) {
                 start(next);
-                return next.result;
+                return next.result.copy();
             }
             // another caller started a run first: share it
         }

@@ -60,6 +60,21 @@ class SharedProbeTest {
     }
 
     @Test
+    void aCallerThatCancelsLeavesTheRunToTheOthers() throws Exception {
+        SharedProbe<String> p = probe(Duration.ofSeconds(30));
+        CompletableFuture<String> leaving = p.get();
+        CompletableFuture<String> staying = p.get();
+        assertThat(leaving.cancel(false)).isTrue();
+        assertThat(runs).hasSize(1);
+        assertThat(staying).isNotDone();
+        runs.get(0).complete("up");
+        assertThat(staying.get(1, TimeUnit.SECONDS)).isEqualTo("up");
+        // the result serves the period as usual: no second run because one caller left
+        assertThat(p.get().get(1, TimeUnit.SECONDS)).isEqualTo("up");
+        assertThat(runs).hasSize(1);
+    }
+
+    @Test
     void aResultServesUntilThePeriodEndsThenOneMoreRun() throws Exception {
         SharedProbe<String> p = probe(Duration.ofSeconds(30));
         CompletableFuture<String> first = p.get();
@@ -77,8 +92,10 @@ class SharedProbeTest {
         CompletableFuture<String> second = p.get();
         assertThat(runs).hasSize(2);
         assertThat(second).isNotDone();
-        assertThat(p.get()).isSameAs(second);
+        CompletableFuture<String> third = p.get();
+        assertThat(runs).as("still running: shared").hasSize(2);
         runs.get(1).complete("down");
+        assertThat(third.get(1, TimeUnit.SECONDS)).isEqualTo("down");
         assertThat(p.get().get(1, TimeUnit.SECONDS)).isEqualTo("down");
         assertThat(runs).hasSize(2);
     }
@@ -87,8 +104,11 @@ class SharedProbeTest {
     void periodZeroRunsAgainOnceARunEnded() throws Exception {
         SharedProbe<String> p = probe(Duration.ZERO);
         CompletableFuture<String> a = p.get();
-        assertThat(p.get()).as("still running: shared").isSameAs(a);
+        CompletableFuture<String> b = p.get();
+        assertThat(runs).as("still running: shared").hasSize(1);
         runs.get(0).complete("up");
+        assertThat(a.get(1, TimeUnit.SECONDS)).isEqualTo("up");
+        assertThat(b.get(1, TimeUnit.SECONDS)).isEqualTo("up");
         p.get();
         assertThat(runs).hasSize(2);
     }
