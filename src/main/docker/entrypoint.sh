@@ -103,7 +103,9 @@ unset v name
 
 if ((has_refs)); then
   classpath=${KVCONFIG_CLASSPATH:-$APP_HOME/lib/boot/*:$APP_HOME/lib/main/*}
-  read -r -a resolver_opts <<<"${KVCONFIG_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto}"
+  # --enable-native-access: on Java 24+ the credential chain's JNA (keyring access) would print restricted-method
+  # WARNING lines next to the one report; Java 17 accepts the flag
+  read -r -a resolver_opts <<<"${KVCONFIG_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto --enable-native-access=ALL-UNNAMED}"
   set_names=()
   set_values=()
   unset_names=()
