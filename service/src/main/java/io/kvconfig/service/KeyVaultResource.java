@@ -4,7 +4,9 @@ import io.kvconfig.service.api.AdminApi;
 import io.kvconfig.service.api.Dtos;
 import io.kvconfig.service.settings.KeyVaultErrors;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -19,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kvconfig.runtime.KeyVault;
+import io.kvconfig.runtime.refresh.StaleReference;
 import io.kvconfig.service.firewall.FirewallService;
 import io.smallrye.mutiny.Uni;
 
@@ -39,11 +42,21 @@ public class KeyVaultResource {
     @Path("/status")
     @Operation(summary = "Key Vault status", description = "Whether a vault is configured, whether it answers now "
             + "(a real call on every request, unlike the cached anonymous readiness check), the credential, the reason "
-            + "of a failure, and each @kv: reference's status from startup. Never a value.")
+            + "of a failure, and each @kv: reference's status from startup (and since when and why its refreshes fail, when they "
+            + "do: it keeps its last value). Never a value.")
     public Uni<Dtos.KeyVaultStatus> status() {
+        // names are fine here (admin only); the open readiness check shows the stale count alone
+        Map<String, StaleReference> stale = new HashMap<>();
+        for (StaleReference s : keyVault.staleReferences()) {
+            s.properties().forEach(p -> stale.put(p, s));
+        }
         List<Dtos.ReferenceView> references = keyVault.references().stream()
-                .map(r -> new Dtos.ReferenceView(r.property(), r.reference(), r.secretName(), r.vaultUrl(),
-                        r.status().name(), r.detail()))
+                .map(r -> {
+                    StaleReference s = stale.get(r.property());
+                    return new Dtos.ReferenceView(r.property(), r.reference(), r.secretName(), r.vaultUrl(),
+                            r.status().name(), r.detail(), s == null ? null : s.since().toString(),
+                            s == null ? null : s.kind().name());
+                })
                 .toList();
         if (!keyVault.configured()) {
             return Uni.createFrom().item(new Dtos.KeyVaultStatus(false, null, false, KeyVault.NOT_CONFIGURED, null, references));

@@ -309,6 +309,31 @@ class EventsWebhookTest {
     }
 
     @Test
+    void aReferenceWhoseRefreshFailsKeepsItsValueAndTheAdminStatusSaysSinceWhenAndWhy() {
+        admin().get("/api/keyvault/status").then().statusCode(200)
+                .body("references.find { it.property == 'APP_TOKEN' }.staleSince", nullValue());
+        TestVault.vault.secretAccess().denySecret("app-token");
+        try {
+            admin().post("/api/keyvault/refresh").then().statusCode(200)
+                    .body("failures.size()", equalTo(1));
+            admin().get("/api/keyvault/status").then().statusCode(200)
+                    .body("references.find { it.property == 'APP_TOKEN' }.staleKind", equalTo("ACCESS_DENIED"))
+                    .body("references.find { it.property == 'APP_TOKEN' }.staleSince", org.hamcrest.Matchers.notNullValue())
+                    .body("references.find { it.property == 'ADMIN_SECRET' }.staleSince", nullValue());
+            // the last good value still serves
+            assertThat(keyVault.current("APP_TOKEN")).contains(Profiles.Events.APP_TOKEN);
+            // the open readiness check counts it, naming nothing
+            given().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'Azure Key Vault' }.data.stale", equalTo(1));
+        } finally {
+            TestVault.vault.secretAccess().allowSecret("app-token");
+        }
+        admin().post("/api/keyvault/refresh").then().statusCode(200).body("failures", empty());
+        admin().get("/api/keyvault/status").then().statusCode(200)
+                .body("references.find { it.property == 'APP_TOKEN' }.staleSince", nullValue());
+    }
+
+    @Test
     void aRotatedAdminSecretIsAcceptedOnceItsEventArrives() throws Exception {
         TestVault.vault.events().subscribe(URI.create(webhook("code=" + SECRET)), EventGrid.Schema.EVENT_GRID);
         String rotated = LeakCheck.secret("event-rotated-Admin-" + Long.toHexString(System.nanoTime()));

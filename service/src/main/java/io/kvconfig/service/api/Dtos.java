@@ -47,8 +47,13 @@ public final class Dtos {
     public record EnvWriteFailure(String status, String message, String reason, List<StoredSecret> stored) {
     }
 
+    /**
+     * One {@code @kv:} reference in the admin status: its startup status, and when its refreshes fail (it keeps serving
+     * its last good value) since when and why ({@code staleSince}, ISO time; {@code staleKind}, the failure kind), else
+     * both null. Never a value.
+     */
     public record ReferenceView(String property, String reference, String secretName, String vaultUrl, String status,
-            String detail) {
+            String detail, String staleSince, String staleKind) {
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
