@@ -1,8 +1,5 @@
 package io.kvconfig.service;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
 import jakarta.annotation.PostConstruct;
@@ -16,14 +13,14 @@ import org.jboss.logging.Logger;
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
 import io.kvconfig.runtime.refresh.SecretsRefreshed;
+import io.kvconfig.service.settings.SecretDigest;
 import io.kvconfig.service.settings.SettingsValidator;
 import io.quarkus.runtime.Startup;
 import io.smallrye.config.SecretKeys;
 
 /**
  * The admin API's bearer secret: {@code ADMIN_SECRET} as resolved at startup (usually {@code @kv:admin-secret}).
- * Only its SHA-256 digest is kept; tokens are compared digest to digest with {@link MessageDigest#isEqual}, which
- * takes the same time wherever the first difference is, and hashing first hides the secret's length too.
+ * Only its SHA-256 digest is kept and tokens are compared in constant time ({@link SecretDigest}).
  * When {@code ADMIN_SECRET} is a {@code @kv:} reference and a refresh (timer, {@code POST /api/keyvault/refresh}, a
  * Key Vault event, a PUT that only rotated it) sees a new version, the new value is in effect at once and the old one
  * is refused: the digest follows {@link KeyVault#current(String)} (checked on every match, so no request ever sees the
@@ -45,10 +42,8 @@ public class AdminSecret {
     @Inject
     KeyVault keyVault;
 
-    private volatile byte[] digest;
+    private final SecretDigest secret = new SecretDigest();
     private volatile State state = State.NOT_SET;
-    /** Digest of the Key Vault value last looked at, so each new version is taken over (and logged) once. */
-    private volatile byte[] liveSeen;
 
     @PostConstruct
     void load() {
@@ -62,14 +57,14 @@ public class AdminSecret {
 
     void set(String value) {
         if (value == null || value.isEmpty()) {
-            digest = null;
+            secret.set(null);
             state = State.NOT_SET;
         } else if (SecretReferenceParser.isReference(value)) {
             // left alone by quarkus.kvconfig.resolve-only: never use the reference text as the secret
-            digest = null;
+            secret.set(null);
             state = State.UNRESOLVED_REFERENCE;
         } else {
-            digest = sha256(value);
+            secret.set(value);
             state = State.SET;
         }
     }
@@ -88,32 +83,17 @@ public class AdminSecret {
     /** Takes over the reference's current value when it differs from the one in effect. Digests only. */
     private void follow() {
         Optional<String> live = keyVault == null ? Optional.empty() : keyVault.current(KEY);
-        if (live.isEmpty() || live.get().isEmpty()) {
-            return;
-        }
-        byte[] now = sha256(live.get());
-        byte[] seen = liveSeen;
-        if (seen != null && MessageDigest.isEqual(seen, now)) {
-            return;
-        }
-        liveSeen = now;
-        byte[] before = digest;
-        if (before != null && MessageDigest.isEqual(before, now)) {
-            return; // the value read at startup
-        }
-        set(live.get());
-        LOG.info("ADMIN_SECRET has a new version in Key Vault (refreshed): the new value is in effect, the old one is"
-                + " refused");
+        secret.newVersion(live).ifPresent(value -> {
+            set(value);
+            LOG.info("ADMIN_SECRET has a new version in Key Vault (refreshed): the new value is in effect, the old one is"
+                    + " refused");
+        });
     }
 
     /** Constant-time check of a presented token. */
     public boolean matches(String token) {
         follow();
-        byte[] expected = digest;
-        if (expected == null || token == null) {
-            return false;
-        }
-        return MessageDigest.isEqual(expected, sha256(token));
+        return secret.matches(token);
     }
 
     public String unavailableMessage() {
@@ -126,14 +106,6 @@ public class AdminSecret {
                     + "that was not resolved (quarkus.kvconfig.resolve-only does not list it). Add ADMIN_SECRET to "
                     + "that list, or leave the list empty, and restart the service.";
         };
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

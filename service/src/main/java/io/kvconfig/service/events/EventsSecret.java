@@ -1,8 +1,5 @@
 package io.kvconfig.service.events;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
 import jakarta.annotation.PostConstruct;
@@ -13,12 +10,13 @@ import org.jboss.logging.Logger;
 
 import io.kvconfig.runtime.KeyVault;
 import io.kvconfig.runtime.reference.SecretReferenceParser;
+import io.kvconfig.service.settings.SecretDigest;
 import io.kvconfig.service.settings.ServiceConfig;
 import io.quarkus.runtime.Startup;
 
 /**
  * The shared secret of the Key Vault events webhook ({@value EventsApi#PROPERTY}), kept as a SHA-256 digest only and
- * compared digest to digest in constant time ({@link MessageDigest#isEqual}), as {@code AdminSecret} does. Unset, an
+ * compared in constant time ({@link SecretDigest}), as {@code AdminSecret} does. Unset, an
  * unresolved reference or shorter than {@value #MIN_LENGTH} characters: the webhook refuses every call (deny by
  * default).
  */
@@ -40,10 +38,8 @@ public class EventsSecret {
     @Inject
     KeyVault keyVault;
 
-    private volatile byte[] digest;
+    private final SecretDigest secret = new SecretDigest();
     private volatile State state = State.NOT_SET;
-    /** Digest of the Key Vault value last looked at, so each new version is taken over (and logged) once. */
-    private volatile byte[] liveSeen;
 
     @PostConstruct
     void load() {
@@ -58,16 +54,16 @@ public class EventsSecret {
     /** Replaces the secret (startup, or a refreshed value). */
     void set(String value) {
         if (value == null || value.isEmpty()) {
-            digest = null;
+            secret.set(null);
             state = State.NOT_SET;
         } else if (SecretReferenceParser.isReference(value)) {
-            digest = null;
+            secret.set(null);
             state = State.UNRESOLVED_REFERENCE;
         } else if (value.length() < MIN_LENGTH) {
-            digest = null;
+            secret.set(null);
             state = State.TOO_SHORT;
         } else {
-            digest = sha256(value);
+            secret.set(value);
             state = State.SET;
         }
     }
@@ -86,30 +82,15 @@ public class EventsSecret {
             return;
         }
         Optional<String> live = keyVault.current(EventsApi.PROPERTY).or(() -> keyVault.current(EventsApi.ENV_PROPERTY));
-        if (live.isEmpty()) {
-            return;
-        }
-        byte[] now = sha256(live.get());
-        byte[] seen = liveSeen;
-        if (seen != null && MessageDigest.isEqual(seen, now)) {
-            return;
-        }
-        liveSeen = now;
-        byte[] before = digest;
-        if (before != null && MessageDigest.isEqual(before, now)) {
-            return; // the value read at startup
-        }
-        set(live.get());
-        LOG.infof("%s has a new version in Key Vault (refreshed): the new value is in effect", EventsApi.PROPERTY);
+        secret.newVersion(live).ifPresent(value -> {
+            set(value);
+            LOG.infof("%s has a new version in Key Vault (refreshed): the new value is in effect", EventsApi.PROPERTY);
+        });
     }
 
     /** Constant-time check of a presented secret. */
     public boolean matches(String presented) {
-        byte[] expected = digest;
-        if (expected == null || presented == null) {
-            return false;
-        }
-        return MessageDigest.isEqual(expected, sha256(presented));
+        return secret.matches(presented);
     }
 
     /** Why the webhook refuses every call; empty when it is enabled. */
@@ -128,14 +109,6 @@ public class EventsSecret {
             case TOO_SHORT -> "The Key Vault events webhook is disabled because " + EventsApi.PROPERTY
                     + " is shorter than " + MIN_LENGTH + " characters.";
         };
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override
