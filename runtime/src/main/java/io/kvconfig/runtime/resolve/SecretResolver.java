@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -314,6 +315,12 @@ public final class SecretResolver {
                                 : Outcome.ok(s.getValue(), s.getProperties() == null ? null : s.getProperties().getVersion()))
                         .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
                         .onErrorResume(e -> {
+                            if (e instanceof TimeoutException && remainingMs < ATTEMPT_TIMEOUT_MS
+                                    && last != null) {
+                                // the deadline, not the vault, cut this retry short: the reason is what the earlier
+                                // attempts met (cannot connect, throttled, ...), not "no response in time"
+                                return Mono.just(giveUp(last, n));
+                            }
                             Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
                             boolean retryable = c.retryable() || (firewallRetry && c.firewall());
                             if (!retryable) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,13 @@ final class ForbiddingVault implements AutoCloseable {
     final HttpsServer server;
     final Path keyStore;
     final AtomicInteger forbidden = new AtomicInteger();
+    /**
+     * When set, instead of 403: the first authorized request gets 503 Service Unavailable, every later one no answer
+     * at all (the request is read and the connection kept open until {@link #close()}).
+     */
+    volatile boolean unavailableThenSilent;
+    final AtomicInteger authorized = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     ForbiddingVault(Path dir, String tenantId) throws Exception {
         keyStore = dir.resolve("forbidding.p12");
@@ -64,6 +72,18 @@ final class ForbiddingVault implements AutoCloseable {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/"
                         + tenantId + "\", resource=\"https://vault.azure.net\"");
                 body = "{\"error\":{\"code\":\"Unauthorized\",\"message\":\"AKV10000: Request is missing a Bearer or PoP token.\"}}";
+            } else if (unavailableThenSilent) {
+                if (authorized.incrementAndGet() > 1) {
+                    try {
+                        closed.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ex.close();
+                    return;
+                }
+                status = 503;
+                body = "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"The service is temporarily unavailable.\"}}";
             } else {
                 forbidden.incrementAndGet();
                 status = 403;
@@ -104,6 +124,7 @@ final class ForbiddingVault implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -305,6 +306,28 @@ class SecretResolverDevVaultTest {
             assertNoValues(message);
             assertNoValues(r.toString());
             assertThat(forbidding.forbidden.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRetryTheDeadlineCutsShortReportsWhatTheEarlierAttemptsMet() throws Exception {
+        Map<String, String> cfg = config(vault);
+        cfg.put("quarkus.kvconfig.startup-timeout", "5S");
+        // its own folder: the class's temp dir is shared, and keytool refuses to add a second key to forbidding.p12
+        try (ForbiddingVault flaky = new ForbiddingVault(Files.createDirectories(tmp.resolve("flaky")),
+                vault.tenantId())) {
+            flaky.unavailableThenSilent = true;
+            cfg.put("quarkus.kvconfig.tls.trust-store", flaky.combinedTrustStore(vault.trustStorePath(),
+                    vault.trustStorePassword(), tmp.resolve("combined-flaky.p12")).toString());
+            // attempt 1: 503 (retried after ~200 ms); attempt 2: no answer, still in flight when the deadline ends
+            Resolution r = resolve(cfg, Map.of("app.flaky", "@kv:" + flaky.url() + "/secrets/flaky-secret"), null);
+            assertThat(r.values()).isEmpty();
+            assertThat(r.failures()).singleElement().satisfies(f -> {
+                assertThat(f.kind()).isEqualTo(FailureKind.TIMED_OUT);
+                assertThat(f.message()).contains("startup timeout of 5s", "after 2 attempts", "503")
+                        .doesNotContain("no response in time");
+            });
+            assertThat(flaky.authorized.get()).isEqualTo(2);
         }
     }
 
