@@ -24,8 +24,9 @@ class FirewallScheduleTest {
         long patches = FirewallTestVault.vault.journal().count("VaultPatch");
 
         FirewallTestVault.vault.firewall().removeIpRule(RULE);
-        // wait for the behaviour (bounded), not for a time: the next scheduled run puts the rule back
-        for (int i = 0; i < 300 && !FirewallTestVault.vault.firewall().ipRules().contains(RULE); i++) {
+        // wait for the behaviour (bounded), not for a time: the next scheduled run puts the rule back. Wait for the
+        // journal, not the rule: the dev vault applies a PATCH before it journals it, so the rule shows first
+        for (int i = 0; i < 300 && FirewallTestVault.vault.journal().count("VaultPatch") == patches; i++) {
             Thread.sleep(100);
         }
         assertThat(FirewallTestVault.vault.firewall().ipRules()).contains(RULE);
