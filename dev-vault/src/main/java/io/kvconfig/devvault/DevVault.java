@@ -260,6 +260,15 @@ public final class DevVault implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Ends every soft delete and recovery that is still running, now: lets a test hold one open with a long delay
+     * and end it after counting the requests it refused, instead of racing a short delay.
+     */
+    public DevVault finishRunningDeletesAndRecoveries() {
+        store.finishRunning();
+        return this;
+    }
+
     /** The latest value of an active (not deleted) secret. */
     public Optional<String> secretValue(String name) {
         return store.value(name);

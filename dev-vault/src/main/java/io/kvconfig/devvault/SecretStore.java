@@ -109,6 +109,14 @@ final class SecretStore {
         this.recoveryDelay = recovery;
     }
 
+    /** Ends every soft delete and recovery still running, as if its delay had passed. */
+    void finishRunning() {
+        synchronized (lock) {
+            active.values().forEach(s -> s.busyUntilNanos = 0);
+            deleted.values().forEach(s -> s.busyUntilNanos = 0);
+        }
+    }
+
     /** Whether a deletion or recovery of this secret is still running (and clears the mark once it is done). */
     private static boolean busy(Secret s) {
         if (s.busyUntilNanos == 0) {

@@ -86,19 +86,20 @@ class VaultRefusalsTest {
     }
 
     @Test
-    void aSecretBeingDeletedIsRetriedUntilTheDeletionEndsThenTheDeletedSecretIsNotRetried() {
+    void aSecretBeingDeletedIsRetriedUntilTheDeletionEndsThenTheDeletedSecretIsNotRetried() throws Exception {
         warmUp();
-        vault.softDeleteDelays(Duration.ofMillis(1500), Duration.ofMillis(1500));
+        vault.softDeleteDelays(Duration.ofSeconds(60), Duration.ofSeconds(60));
         startDeleting("soft-deleting");
         vault.journal().reset();
         referencing("SOFT_DELETING", "soft-deleting");
         byte[] before = envBytes();
 
+        // the deletion runs until the writer has been refused twice (counted, not timed), then ends
+        Response r = whileRunning("ObjectIsBeingDeleted", () -> put("{\"SOFT_DELETING\":" + q(VALUE) + "}"));
+
         // as on Key Vault: once the deletion ends the name is held by the deleted secret (recover or purge it)
-        Response r = put("{\"SOFT_DELETING\":" + q(VALUE) + "}");
         r.then().statusCode(502)
                 .body("notStored[0].reason", containsString("deleted but recoverable (HTTP 409 ObjectIsDeletedButRecoverable)"));
-
         // "being deleted" was retried past key-vault-retries=1 while the deletion ran; the deleted state only once
         long conflicts = vault.journal().count("ObjectIsBeingDeleted");
         assertThat(conflicts).isGreaterThanOrEqualTo(2);
@@ -109,22 +110,37 @@ class VaultRefusalsTest {
     }
 
     @Test
-    void aSecretStillBeingRecoveredIsRetriedUntilTheRecoveryEndsAndThenStored() {
+    void aSecretStillBeingRecoveredIsRetriedUntilTheRecoveryEndsAndThenStored() throws Exception {
         warmUp();
-        vault.softDeleteDelays(Duration.ZERO, Duration.ofMillis(2000));
+        vault.softDeleteDelays(Duration.ZERO, Duration.ofSeconds(60));
         vault.setSecret("soft-recovering", OLD);
         keyVault.secrets().beginDeleteSecret("soft-recovering").getSyncPoller().waitForCompletion(Duration.ofSeconds(20));
         keyVault.secrets().beginRecoverDeletedSecret("soft-recovering").getSyncPoller();
         vault.journal().reset();
 
         referencing("SOFT_RECOVERING", "soft-recovering");
-        put("{\"SOFT_RECOVERING\":" + q(VALUE) + "}").then().statusCode(200);
+        whileRunning("ObjectIsBeingRecovered", () -> put("{\"SOFT_RECOVERING\":" + q(VALUE) + "}"))
+                .then().statusCode(200);
 
         // retried past key-vault-retries=1 while the recovery ran, then stored as a new version of the recovered secret
         long conflicts = vault.journal().count("ObjectIsBeingRecovered");
         assertThat(conflicts).isGreaterThanOrEqualTo(2);
         assertThat(vault.journal().count("SetSecret")).isEqualTo(conflicts + 1);
         Api.assertHolds(vault, "soft-recovering", VALUE);
+    }
+
+    /**
+     * Sends {@code request} while a soft delete or recovery runs, ends that operation once the vault has refused the
+     * request's secret write twice with {@code conflict}, and returns the answer.
+     */
+    private Response whileRunning(String conflict, java.util.function.Supplier<Response> request) throws Exception {
+        java.util.concurrent.CompletableFuture<Response> answer = java.util.concurrent.CompletableFuture
+                .supplyAsync(request);
+        for (int i = 0; i < 300 && vault.journal().count(conflict) < 2 && !answer.isDone(); i++) {
+            Thread.sleep(50);
+        }
+        vault.finishRunningDeletesAndRecoveries();
+        return answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Test
