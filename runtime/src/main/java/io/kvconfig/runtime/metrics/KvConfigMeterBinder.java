@@ -39,6 +39,10 @@ public class KvConfigMeterBinder implements MeterBinder {
                     .tag("status", KvConfigMetrics.tagValue(status.name()))
                     .register(registry);
         }
+        Gauge.builder("kvconfig.references.stale",
+                () -> KvConfigRuntime.liveReferences().map(live -> live.stale().size()).orElse(0))
+                .description("@kv: references whose last refresh failed (they serve their last good value)")
+                .register(registry);
         // counters appear on first use (a tag combination that never happened is not shown)
         subscriptions.add(KvConfigMetrics.listen((id, adder) -> counter(registry, id, adder)));
     }
@@ -58,6 +62,8 @@ public class KvConfigMeterBinder implements MeterBinder {
             case KvConfigMetrics.RETRIES -> "Key Vault requests retried by the resolver, by reason";
             case KvConfigMetrics.ALLOWLISTING -> "Firewall allowlisting runs by result";
             case KvConfigMetrics.SETTINGS_WRITES -> "write_env (PUT /api/settings) requests by outcome";
+            case KvConfigMetrics.REFRESHES -> "Refreshes of the @kv: references by result";
+            case KvConfigMetrics.REFRESH_UPDATES -> "Secrets a refresh found with a new version";
             default -> null;
         };
     }

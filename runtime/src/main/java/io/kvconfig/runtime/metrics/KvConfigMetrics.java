@@ -29,6 +29,10 @@ public final class KvConfigMetrics {
     public static final String ALLOWLISTING = "kvconfig.firewall.allowlisting";
     /** The service's write_env (settings) requests: tag {@code outcome}. */
     public static final String SETTINGS_WRITES = "kvconfig.settings.writes";
+    /** Refreshes of the references (timed, on demand, on a change event): tag {@code result}. */
+    public static final String REFRESHES = "kvconfig.refresh.runs";
+    /** Secrets a refresh found with a new version (their new value is served from then on). */
+    public static final String REFRESH_UPDATES = "kvconfig.refresh.updated-secrets";
 
     public static final String GET_SECRET = "get-secret";
     public static final String SET_SECRET = "set-secret";
@@ -84,6 +88,17 @@ public final class KvConfigMetrics {
         increment(new Id(SETTINGS_WRITES, List.of("outcome", outcome)));
     }
 
+    /**
+     * One refresh that re-read at least one reference: {@code success} when every one read, else {@code failed} (the
+     * failed ones keep their last good value); {@code updatedSecrets} of them had a new version.
+     */
+    public static void refresh(boolean failed, int updatedSecrets) {
+        increment(new Id(REFRESHES, List.of("result", failed ? "failed" : SUCCESS)));
+        if (updatedSecrets > 0) {
+            add(new Id(REFRESH_UPDATES, List.of()), updatedSecrets);
+        }
+    }
+
     /** The {@code outcome} tag of an HTTP answer: success (2xx), throttled (429), else the status code. */
     public static String outcome(int status) {
         if (status >= 200 && status < 300) {
@@ -109,18 +124,22 @@ public final class KvConfigMetrics {
     }
 
     private static void increment(Id id) {
+        add(id, 1);
+    }
+
+    private static void add(Id id, long n) {
         LongAdder existing = COUNTERS.get(id);
         if (existing != null) {
-            existing.increment();
+            existing.add(n);
             return;
         }
         LongAdder created = new LongAdder();
         LongAdder prior = COUNTERS.putIfAbsent(id, created);
         if (prior != null) {
-            prior.increment();
+            prior.add(n);
             return;
         }
-        created.increment();
+        created.add(n);
         for (BiConsumer<Id, LongAdder> l : LISTENERS) {
             l.accept(id, created);
         }

@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 
 import org.jboss.logging.Logger;
 
+import io.kvconfig.runtime.metrics.KvConfigMetrics;
 import io.kvconfig.runtime.reference.SecretReference;
 import io.kvconfig.runtime.resolve.Resolution;
 import io.kvconfig.runtime.resolve.ResolutionFailure;
@@ -155,6 +156,7 @@ public final class Refresher implements LiveReferences, AutoCloseable {
         staleView = List.copyOf(stale.values());
         logFailures(newlyFailed);
         RefreshResult result = new RefreshResult(changedProperties, List.copyOf(changedSecrets), failures, at);
+        KvConfigMetrics.refresh(!failures.isEmpty(), changedSecrets.size());
         LOG.debugf("Key Vault refresh: %d secret%s read, %d with a new version (%s), %d failed, %d request%s",
                 resolution.stats().distinctSecrets(), resolution.stats().distinctSecrets() == 1 ? "" : "s",
                 changedSecrets.size(), String.join(", ", changedProperties), failures.size(),
