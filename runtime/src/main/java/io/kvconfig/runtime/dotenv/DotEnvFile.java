@@ -188,10 +188,29 @@ public final class DotEnvFile {
                 : new FileAttribute<?>[0];
     }
 
+    /**
+     * Checks that a write could replace the file now, without writing it: creates, then deletes, the temp file a
+     * write creates beside its target (the end of a symlink chain). Throws what the write would meet: permission
+     * denied, a read-only file system, too many levels of links. Lets a caller find out before a step it cannot
+     * undo (the service, before it writes secrets to Key Vault).
+     */
+    public void checkWritable() throws IOException {
+        Path target = target();
+        Files.createDirectories(target.getParent());
+        Path tmp = tempFile(target);
+        FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), lockAttributes()).close();
+        Files.delete(tmp);
+    }
+
+    /** A new temp file's name beside {@code target}; one left by a crash is removed by the next write. */
+    private static Path tempFile(Path target) {
+        return target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+    }
+
     private static void writeAtomically(Path target, String text) throws IOException {
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path tmp = tempFile(target);
         try {
             // 0600 from the creating call on (the umask can only narrow it): the content is a secret's reference
             // or, without a vault, the secret itself, and must never sit in a file others could open

@@ -97,6 +97,43 @@ class DotEnvFileTest {
     }
 
     @Test
+    void checkWritableProbesBesideTheLinksTargetAndLeavesNothing() throws IOException {
+        Path realDir = Files.createDirectories(dir.resolve("real"));
+        Path real = realDir.resolve("settings.env");
+        Files.writeString(real, "A=1\n");
+        Path linkDir = Files.createDirectories(dir.resolve("app"));
+        Path link = Files.createSymbolicLink(linkDir.resolve(".env"), real);
+        DotEnvFile file = new DotEnvFile(link);
+
+        file.checkWritable();
+        assertThat(names(realDir)).containsExactly("settings.env");
+        assertThat(names(linkDir)).containsExactly(".env");
+        assertThat(Files.readString(real)).isEqualTo("A=1\n");
+
+        // the link now leads into a regular file as if it were a directory (root bypasses permissions, not this):
+        // the probe fails as the write does, and nothing is created
+        Path notADir = Files.writeString(dir.resolve("plain-file"), "x");
+        Files.delete(link);
+        Files.createSymbolicLink(link, notADir.resolve("settings.env"));
+        Class<? extends Throwable> writeFails = org.assertj.core.api.Assertions.catchThrowable(
+                () -> file.apply(Map.of("B", "2"))).getClass();
+        assertThat(writeFails).isAssignableTo(IOException.class);
+        assertThatThrownBy(file::checkWritable).isInstanceOf(writeFails).hasMessageContaining("plain-file");
+        assertThat(Files.readString(notADir)).isEqualTo("x");
+        assertThat(names(linkDir)).containsExactly(".env");
+    }
+
+    @Test
+    void checkWritableNamesALinkLoop() throws IOException {
+        Path a = dir.resolve("a.env");
+        Path b = dir.resolve("b.env");
+        Files.createSymbolicLink(a, b);
+        Files.createSymbolicLink(b, a);
+        assertThatThrownBy(() -> new DotEnvFile(a).checkWritable()).isInstanceOf(IOException.class)
+                .hasMessageContaining("too many levels of symbolic links");
+    }
+
+    @Test
     void relativeChainedAndDanglingLinksEndAtTheirTarget() throws IOException {
         Path realDir = Files.createDirectories(dir.resolve("data"));
         Path linkDir = Files.createDirectories(dir.resolve("app"));

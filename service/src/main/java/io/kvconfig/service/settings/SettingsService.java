@@ -6,22 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
 import jakarta.annotation.PostConstruct;
@@ -203,7 +196,7 @@ public class SettingsService {
             try {
                 file.update(current -> {
                     try {
-                        probeWritable(file.path());
+                        file.checkWritable();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -298,21 +291,6 @@ public class SettingsService {
             LOG.infof("Settings saved to %s: %s", file.path(), plan.items());
             return new SaveResult.Saved(plan.items(), warnings, false);
         });
-    }
-
-    private static void probeWritable(Path envPath) throws IOException {
-        // where DotEnvFile writes: the end of a symlink chain (which need not exist yet)
-        Path target = envPath;
-        for (int hops = 0; Files.isSymbolicLink(target) && hops < 40; hops++) {
-            target = target.resolveSibling(Files.readSymbolicLink(target));
-        }
-        // DotEnvFile's temp-file name: one left by a crash here is removed by the next write
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
-        FileAttribute<?>[] ownerOnly = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")) }
-                : new FileAttribute<?>[0];
-        Files.newByteChannel(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly).close();
-        Files.delete(tmp);
     }
 
     /** An I/O failure in words: the path and the system's reason ("Permission denied"), never file content. */
