@@ -37,7 +37,7 @@ public final class KvConfigMapping {
 
     /** The original design's bare names, read when the {@code quarkus.kvconfig.*} name is unset. */
     public static final Map<String, String> FALLBACKS = Map.of(
-            "quarkus.kvconfig.url", "KEY_VAULT_URL",
+            URL, "KEY_VAULT_URL",
             FirewallSettings.RESOURCE_GROUP, "KEY_VAULT_RG",
             FirewallSettings.VAULT_NAME, "KEY_VAULT_NAME",
             FirewallSettings.SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID");
