@@ -35,13 +35,6 @@ import io.smallrye.config.common.utils.StringUtil;
  */
 public final class KvConfigMapping {
 
-    /** The original design's bare names, read when the {@code quarkus.kvconfig.*} name is unset. */
-    public static final Map<String, String> FALLBACKS = Map.of(
-            URL, "KEY_VAULT_URL",
-            FirewallSettings.RESOURCE_GROUP, "KEY_VAULT_RG",
-            FirewallSettings.VAULT_NAME, "KEY_VAULT_NAME",
-            FirewallSettings.SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID");
-
     public static final String PREFIX = "quarkus.kvconfig.";
     public static final String ENABLED = PREFIX + "enabled";
     public static final String URL = PREFIX + "url";
@@ -52,6 +45,13 @@ public final class KvConfigMapping {
     public static final String REFRESH_JITTER = PREFIX + "refresh.jitter";
     public static final String IDENTITY_ENDPOINT = PREFIX + "credential.identity-endpoint";
     public static final int MAX_PARALLELISM = 256;
+
+    /** The original design's bare names, read when the {@code quarkus.kvconfig.*} name is unset. */
+    public static final Map<String, String> FALLBACKS = Map.of(
+            URL, "KEY_VAULT_URL",
+            FirewallSettings.RESOURCE_GROUP, "KEY_VAULT_RG",
+            FirewallSettings.VAULT_NAME, "KEY_VAULT_NAME",
+            FirewallSettings.SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID");
 
     private KvConfigMapping() {
     }
