@@ -115,11 +115,13 @@ class RefreshTimerTest {
     @Test
     void theTimerRefreshesOneGetPerUnpinnedSecretAndNeverThePinnedOne() {
         VAULT.resetJournal();
-        await(() -> VAULT.gets("tm-other") >= 3, "three timed refreshes");
+        await(() -> VAULT.gets("tm-other") >= 6, "six timed refreshes");
         long rot = VAULT.gets("tm-rot");
         long other = VAULT.gets("tm-other");
-        // both are read in every refresh (a refresh may be in flight between the two counts)
-        assertThat(Math.abs(rot - other)).isLessThanOrEqualTo(1);
+        // both are read once in every refresh; the counts can differ by one refresh's half at each end: the reset
+        // above can fall between a refresh's two GETs, and so can the reading of the two counts. Over six refreshes
+        // a secret read every other time, or twice each time, would differ by three or more
+        assertThat(Math.abs(rot - other)).isLessThanOrEqualTo(2);
         assertThat(VAULT.gets("tm-pinned")).isZero();
         assertThat(keyVault.refreshEnabled()).isTrue();
     }
