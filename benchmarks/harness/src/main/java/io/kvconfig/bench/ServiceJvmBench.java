@@ -409,7 +409,7 @@ public final class ServiceJvmBench {
         md.append("- archived rows start with `-Xshare:on` (17) or `-XX:AOTMode=on` (25): a JVM that cannot use the archive exits, so a row with figures used it.\n");
         for (Variant v : variants) {
             md.append("- `").append(v.id()).append("`: ").append(v.what()).append("; java ").append(b.javaHome.get(v.jdk()))
-                    .append(", app ").append(b.appDir.get(v.app())).append(v.flags().isEmpty() ? "" : ", options `" + String.join(" ", v.flags()) + "`")
+                    .append(", app ").append(relative(b.appDir.get(v.app()))).append(v.flags().isEmpty() ? "" : ", options `" + String.join(" ", v.flags()) + "`")
                     .append("\n");
         }
         notes.forEach(n -> md.append("- ").append(n).append("\n"));
@@ -475,6 +475,12 @@ public final class ServiceJvmBench {
             md.append(" |\n");
         }
         return md.toString();
+    }
+
+    /** A path as the report shows it: relative to the working directory (run.sh runs from the checkout's root). */
+    static Path relative(Path p) {
+        Path cwd = Path.of("").toAbsolutePath();
+        return p.startsWith(cwd) ? cwd.relativize(p) : p;
     }
 
     static List<Run> of(List<Run> runs, Variant v, int refs) {
