@@ -8,6 +8,13 @@
 #                                  each (--runs), classes by library, CPU by thread kind, wall time by phase, RSS
 #                                  by cause, for app-kv and (when built) the packaged service; writes breakdown.md
 #                                  + breakdown.csv to --out (no startup/load run; about 5 minutes on 2 cores)
+#   ./benchmarks/run.sh --service-jvm   issue 14 §2 lever 3: the packaged service, 0 vs 1 reference, on Java 17 and 25,
+#                                  plain vs Quarkus's AppCDS archive (17) and the JDK's AOT cache (25), plus archives
+#                                  recorded by one start with 1 reference; rows interleaved, 3 starts each (--runs).
+#                                  Builds the service twice (Java 17 with quarkus.package.jar.appcds.enabled into
+#                                  service/target/quarkus-app, Java 25 with quarkus.package.jar.aot.enabled into
+#                                  service/target/aot25; --no-build reuses them); writes service-jvm.md + .csv to --out.
+#                                  --service-variants j17,appcds17,... picks rows; JAVA25_HOME names the Java 25 JDK
 #   ./benchmarks/run.sh --fleet    a fleet start (issue 14 §3): K replicas x N secrets, each replica its own clients,
 #                                  credential, connection and resolver (the project's own), in ONE harness process,
 #                                  against one dev vault enforcing Key Vault's service limit (4,000 secrets
@@ -35,7 +42,7 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 ARGS="$*"
-SMOKE=false BREAKDOWN=false FLEET=false RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
+SMOKE=false BREAKDOWN=false FLEET=false SERVICE_JVM=false BUILD=true SERVICE_VARIANTS=j17,appcds17,appcds17-trained,j25,j25-aotjar,aot25,aot25-trained RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
 CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=16,32,64 INSTALL=true STARTUP=true LOAD=true OUT=""
 # Key Vault's own limit, then the same 2.5 x budget scaled down 10x (limit 400 per 10 s: the vault is the bottleneck
 # even when the harness's 2 cores are not enough to send 10,000 GETs in the window)
@@ -47,6 +54,9 @@ while [ $# -gt 0 ]; do
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
     --breakdown) BREAKDOWN=true; STARTUP=false; LOAD=false ;;
     --fleet) FLEET=true; STARTUP=false; LOAD=false; INSTALL=false ;;
+    --service-jvm) SERVICE_JVM=true; STARTUP=false; LOAD=false; INSTALL=false ;;
+    --service-variants) SERVICE_VARIANTS="$2"; shift ;;
+    --no-build) BUILD=false ;;
     --fleet-rows) FLEET_ROWS="$2"; shift ;;
     --runs) RUNS="$2"; RUNS_SET=true; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
@@ -63,12 +73,13 @@ while [ $# -gt 0 ]; do
     --no-startup) STARTUP=false ;;
     --no-load) LOAD=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
 done
-if $BREAKDOWN && ! $RUNS_SET; then RUNS=3; fi
+if ($BREAKDOWN || $SERVICE_JVM) && ! $RUNS_SET; then RUNS=3; fi
+JAVA25_HOME="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 if [ "$DURATION" -gt 10 ]; then echo "--duration is capped at 10 s per load run" >&2; DURATION=10; fi
 if [ -z "$OUT" ]; then
   if $SMOKE; then OUT="$BENCH/target/smoke"; else OUT="$BENCH/results"; fi
@@ -76,8 +87,8 @@ fi
 WORK="$BENCH/target/work"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
-# a breakdown or fleet run leaves the last full run's files alone
-$BREAKDOWN || $FLEET || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
+# a breakdown, service-jvm or fleet run leaves the last full run's files alone
+$BREAKDOWN || $FLEET || $SERVICE_JVM || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
 
 log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
@@ -98,6 +109,24 @@ if $FLEET; then
   javac -nowarn -encoding UTF-8 --release 17 -cp "$FLEET_CP" -d "$WORK/fleet-classes" \
     "$BENCH"/harness/src/main/java/io/kvconfig/bench/*.java
   HARNESS_CP="$WORK/fleet-classes:$FLEET_CP"
+elif $SERVICE_JVM; then
+  if $BUILD; then
+    # the same checkout built twice, packaged (not installed): Java 17 + Quarkus's AppCDS archive in the usual place,
+    # Java 25 + Quarkus's AOT cache (aot-jar packaging, cache recorded at build time) in service/target/aot25
+    log "service-jvm: building the service on Java 17 with quarkus.package.jar.appcds.enabled=true"
+    ./mvnw -B -o -q -pl service -am package -DskipTests -Dquarkus.package.jar.appcds.enabled=true
+    if [ -x "$JAVA25_HOME/bin/java" ]; then
+      log "service-jvm: building the service on Java 25 with quarkus.package.jar.aot.enabled=true (into service/target/aot25)"
+      JAVA_HOME="$JAVA25_HOME" PATH="$JAVA25_HOME/bin:$PATH" ./mvnw -B -o -q -pl service -am package -DskipTests \
+        -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.phase=BUILD -Dquarkus.package.jar.aot.type=AOT \
+        -Dquarkus.package.output-directory=aot25
+    else
+      echo "no Java 25 at $JAVA25_HOME (set JAVA25_HOME): the Java 25 rows are left out" >&2
+    fi
+  fi
+  log "building the benchmark harness"
+  ./mvnw -B -q -f benchmarks/pom.xml -pl harness package -DskipTests
+  HARNESS_CP="$BENCH/harness/target/bench-harness.jar:$BENCH/harness/target/lib/*"
 else
   log "building the benchmark harness and apps"
   ./mvnw -B -q -f benchmarks/pom.xml package -DskipTests
@@ -171,6 +200,23 @@ if $BREAKDOWN; then
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   } >>"$OUT/breakdown.md"
   log "report: $OUT/breakdown.md"
+  exit "$STATUS"
+fi
+
+# ---------------------------------------------------------------- the service on Java 17/25, with archives (issue 14 §2 lever 3)
+if $SERVICE_JVM; then
+  log "service-jvm: rows $SERVICE_VARIANTS, 0 and 1 reference, $RUNS start(s) each after $WARMUP warm-up round(s)"
+  STATUS=0
+  java -cp "$HARNESS_CP" io.kvconfig.bench.ServiceJvmBench \
+    --vault-env "$WORK/vault/vault.env" --work "$WORK/service-jvm" --variants "$SERVICE_VARIANTS" \
+    --app17 "$ROOT/service/target/quarkus-app" --app25 "$ROOT/service/target/aot25" --java25 "$JAVA25_HOME" \
+    --runs "$RUNS" --warmup "$WARMUP" --out-md "$OUT/service-jvm.md" --out-csv "$OUT/service-jvm.csv" || STATUS=1
+  {
+    echo
+    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr); Java 17: $(java -version 2>&1 | head -2 | tail -1); Java 25: $("$JAVA25_HOME/bin/java" -version 2>&1 | head -2 | tail -1)"
+  } >>"$OUT/service-jvm.md"
+  log "report: $OUT/service-jvm.md"
   exit "$STATUS"
 fi
 
