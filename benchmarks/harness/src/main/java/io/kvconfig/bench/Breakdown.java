@@ -507,8 +507,13 @@ public final class Breakdown {
     }
 
     static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+        return jcmd(Path.of(System.getProperty("java.home")), pid, command);
+    }
+
+    /** Runs {@code jcmd} of the JDK at {@code javaHome} against {@code pid} (the target's own JDK: versions must match). */
+    static String jcmd(Path javaHome, long pid, String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        cmd.add(javaHome.resolve("bin/jcmd").toString());
         cmd.add(Long.toString(pid));
         cmd.addAll(Arrays.asList(command));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -1,16 +1,13 @@
 package io.kvconfig.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -361,20 +358,7 @@ public final class ServiceJvmBench {
     }
 
     String jcmd(int jdk, long pid, String... command) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaHome.get(jdk).resolve("bin/jcmd").toString());
-        cmd.add(Long.toString(pid));
-        cmd.addAll(Arrays.asList(command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("jcmd " + String.join(" ", command) + " did not finish");
-        }
-        return new String(out, StandardCharsets.UTF_8);
+        return Breakdown.jcmd(javaHome.get(jdk), pid, command);
     }
 
     static Map<String, String> perf(String text) {
