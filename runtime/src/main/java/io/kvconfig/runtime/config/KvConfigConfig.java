@@ -278,7 +278,7 @@ public interface KvConfigConfig {
          * When allowlisting runs (with a resource group set). {@code startup}: before the startup batch's first secret
          * request, on every start, so a start pays the IP echo and Resource Manager round trips (and loads their code)
          * even when the rule is already there. {@code on-refusal}: only when the vault refuses a secret request by its
-         * firewall ({@code ForbiddenByConnection}); then the rule is added, and the refused requests are retried once
+         * firewall ({@code ForbiddenByConnection} or {@code ForbiddenByFirewall}); then the rule is added, and the refused requests are retried once
          * when it is effective. A start whose address is already allowed then sends no IP echo or Resource Manager
          * request; a start that is refused pays one refused request more than {@code startup}. After startup, refreshes
          * and the service's own calls react to a refusal the same way in both modes. The Dev Service sets
