@@ -44,6 +44,7 @@ export class QwcKvconfigFirewall extends LitElement {
                 <span>Address</span><span>${a.ip ?? ''}</span>
                 <span>Rule</span><span>${a.added ? 'added by this run' : a.alreadyPresent ? 'already present' : 'none'}</span>
                 <span>At</span><span>${a.at ?? ''}</span>
+                <span>Runs</span><span>${a.when === 'on-refusal' ? 'when the vault refuses a request' : 'before resolving, at startup'}</span>
                 <span>Message</span><span>${a.message ?? ''}</span>
                 ${a.error ? html`<span>Error</span><span class="message error">${a.error}</span>` : ''}
             </div>`;

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import io.kvconfig.runtime.config.KvConfigConfig;
 import io.kvconfig.runtime.config.KvConfigMapping;
 import io.kvconfig.runtime.dotenv.DotEnvConfigSource;
 import io.kvconfig.runtime.firewall.FirewallSettings;
@@ -48,6 +49,13 @@ class DevVaultProcessor {
     static final String DEV_STATE_DIR = ".kvconfig-dev-vault";
     /** IP echo timeout against the dev vault when the Dev Service turns allowlisting on (an app's own setting wins). */
     static final String DEV_IP_ECHO_TIMEOUT = "30S";
+    /**
+     * When allowlisting runs when the Dev Service turns it on: after the dev vault's firewall refuses a request, so a
+     * start whose rule is already there (every start after the first, the state file keeps the rule) sends no
+     * Resource Manager or IP echo request and loads none of that code. Below application.properties, so an app's
+     * own {@code quarkus.kvconfig.firewall.when} wins.
+     */
+    static final String DEV_ALLOWLIST_WHEN = KvConfigConfig.AllowlistWhen.ON_REFUSAL.configValue();
     /** serviceConfig of the no-op service: never equal to a real config, so a running dev vault is closed. */
     private static final String NOT_RUNNING = "not running: ";
 
@@ -123,6 +131,7 @@ class DevVaultProcessor {
             provided.put(FirewallSettings.RESOURCE_GROUP, s -> s.vault().resourceGroup());
             // the echo is the dev vault in this JVM: a slow answer is a cold JVM on a busy machine, never the network
             provided.put(FirewallSettings.IP_ECHO_TIMEOUT, s -> DEV_IP_ECHO_TIMEOUT);
+            provided.put(FirewallSettings.WHEN, s -> DEV_ALLOWLIST_WHEN);
         }
         provided.put(INFO_SUBSCRIPTION, s -> s.vault().subscriptionId());
         provided.put(INFO_RESOURCE_GROUP, s -> s.vault().resourceGroup());

@@ -41,12 +41,15 @@ public interface KvConfigDevServicesConfig {
     String publicIp();
 
     /**
-     * Whether the app allowlists itself on the dev vault's firewall at startup, as {@code KEY_VAULT_RG} turns it on
+     * Whether the app allowlists itself on the dev vault's firewall, as {@code KEY_VAULT_RG} turns it on
      * against Azure: the Dev Service then sets {@code quarkus.kvconfig.firewall.resource-group} to the dev vault's
-     * resource group, so startup (and {@code POST /api/keyvault/firewall/allowlist} in the service) runs the whole flow
+     * resource group, so the app (and {@code POST /api/keyvault/firewall/allowlist} in the service) runs the whole flow
      * through the dev vault's emulated Resource Manager. Default: {@code true} in dev mode, {@code false} in test mode.
      * A resource group the app sets itself ({@code quarkus.kvconfig.firewall.resource-group} or {@code KEY_VAULT_RG})
-     * wins over the dev vault's.
+     * wins over the dev vault's. The Dev Service also sets {@code quarkus.kvconfig.firewall.when=on-refusal}: allowlisting
+     * runs when the dev vault's firewall refuses a request (the first start on a fresh dev vault), so a restart whose
+     * rule is already there sends no Resource Manager or IP echo request; an app's own
+     * {@code quarkus.kvconfig.firewall.when} wins ({@code startup} runs it before resolving, on every start).
      */
     Optional<Boolean> allowlisting();
 

@@ -87,7 +87,8 @@ public interface KvConfigConfig {
     Tls tls();
 
     /**
-     * Firewall allowlisting: put this machine's public IP on the vault's firewall before resolving.
+     * Firewall allowlisting: put this machine's public IP on the vault's firewall, before resolving or when the vault
+     * refuses a request ({@code when}).
      */
     Firewall firewall();
 
@@ -126,6 +127,19 @@ public interface KvConfigConfig {
         /** The SDK credential class name, for messages. */
         public String credentialName() {
             return credentialName;
+        }
+    }
+
+    /** When firewall allowlisting runs for the startup batch (and the entrypoint's resolver). */
+    enum AllowlistWhen {
+        /** Before the first secret request, on every start (proactive). */
+        STARTUP,
+        /** Only when the vault refuses a secret request by its firewall; then allowlist and retry once. */
+        ON_REFUSAL;
+
+        /** The value as written in config, e.g. {@code on-refusal}. */
+        public String configValue() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -259,5 +273,18 @@ public interface KvConfigConfig {
          */
         @WithDefault("60S")
         Duration propagationTimeout();
+
+        /**
+         * When allowlisting runs (with a resource group set). {@code startup}: before the startup batch's first secret
+         * request, on every start, so a start pays the IP echo and Resource Manager round trips (and loads their code)
+         * even when the rule is already there. {@code on-refusal}: only when the vault refuses a secret request by its
+         * firewall ({@code ForbiddenByConnection} or {@code ForbiddenByFirewall}); then the rule is added, and the refused requests are retried once
+         * when it is effective. A start whose address is already allowed then sends no IP echo or Resource Manager
+         * request; a start that is refused pays one refused request more than {@code startup}. After startup, refreshes
+         * and the service's own calls react to a refusal the same way in both modes. The Dev Service sets
+         * {@code on-refusal} when it turns allowlisting on; a value set by the application wins.
+         */
+        @WithDefault("startup")
+        AllowlistWhen when();
     }
 }

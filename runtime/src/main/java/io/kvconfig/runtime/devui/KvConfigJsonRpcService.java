@@ -102,9 +102,10 @@ public class KvConfigJsonRpcService {
      *
      * @param ran false when none ran (then only {@code enabled} and {@code message} are set)
      * @param enabled allowlisting is configured (a resource group is set)
+     * @param when {@code startup} or {@code on-refusal} ({@code quarkus.kvconfig.firewall.when}); null when off
      */
-    public record AllowlistingView(boolean ran, boolean enabled, boolean ok, String vault, String ip, boolean added,
-            boolean alreadyPresent, boolean effective, String at, String message, String error) {
+    public record AllowlistingView(boolean ran, boolean enabled, String when, boolean ok, String vault, String ip,
+            boolean added, boolean alreadyPresent, boolean effective, String at, String message, String error) {
     }
 
     // ---- methods ----
@@ -229,18 +230,20 @@ public class KvConfigJsonRpcService {
 
     /** The last allowlisting run in this process, or why there was none. */
     public AllowlistingView getAllowlisting() {
-        boolean enabled = firewallSettings().map(FirewallSettings::enabled).orElse(false);
+        Optional<FirewallSettings> settings = firewallSettings();
+        boolean enabled = settings.map(FirewallSettings::enabled).orElse(false);
+        String when = settings.filter(FirewallSettings::enabled).map(s -> s.when().configValue()).orElse(null);
         Optional<AllowlistResult> last = keyVault.lastAllowlisting();
         if (last.isEmpty()) {
-            return new AllowlistingView(false, enabled, true, null, null, false, false, false, null,
-                    enabled ? "no allowlisting run in this process yet"
+            return new AllowlistingView(false, enabled, when, true, null, null, false, false, false, null,
+                    enabled ? settings.flatMap(FirewallSettings::notRunYetReason).orElse("no allowlisting run in this process yet")
                             : "allowlisting is off: set " + FirewallSettings.RESOURCE_GROUP
                                     + " (or KEY_VAULT_RG) to the vault's resource group to turn it on",
                     null);
         }
         AllowlistResult r = last.get();
-        return new AllowlistingView(true, enabled, r.ok(), r.vault(), r.ip(), r.added(), r.alreadyPresent(), r.effective(),
-                r.at() == null ? null : r.at().toString(), r.message(), r.error());
+        return new AllowlistingView(true, enabled, when, r.ok(), r.vault(), r.ip(), r.added(), r.alreadyPresent(),
+                r.effective(), r.at() == null ? null : r.at().toString(), r.message(), r.error());
     }
 
     // ---- helpers ----

@@ -3,10 +3,12 @@ package io.kvconfig.runtime.firewall;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
 import io.kvconfig.runtime.config.KvConfigConfig;
+import io.kvconfig.runtime.config.KvConfigConfig.AllowlistWhen;
 import io.kvconfig.runtime.config.KvConfigMapping;
 
 /**
@@ -25,6 +27,8 @@ import io.kvconfig.runtime.config.KvConfigMapping;
  *        public network access is disabled (the rule then only matters once someone re-enables it; this
  *        code never changes publicNetworkAccess itself)
  * @param propagationTimeout {@code propagation-timeout}: how long to wait for a new rule to take effect
+ * @param when {@code when}: before the startup batch ({@code startup}) or only after a firewall refusal
+ *        ({@code on-refusal})
  */
 public record FirewallSettings(
         Optional<String> vaultUrl,
@@ -35,7 +39,8 @@ public record FirewallSettings(
         List<URI> ipEchoUrls,
         Duration ipEchoTimeout,
         boolean allowPublicNetworkAccess,
-        Duration propagationTimeout) {
+        Duration propagationTimeout,
+        AllowlistWhen when) {
 
     /** The firewall property names: defined here only (the mapping's checks and messages use these). */
     public static final String PREFIX = KvConfigMapping.PREFIX + "firewall.";
@@ -47,6 +52,7 @@ public record FirewallSettings(
     public static final String IP_ECHO_TIMEOUT = PREFIX + "ip-echo-timeout";
     public static final String ALLOW_PUBLIC_NETWORK_ACCESS = PREFIX + "allow-public-network-access";
     public static final String PROPAGATION_TIMEOUT = PREFIX + "propagation-timeout";
+    public static final String WHEN = PREFIX + "when";
 
     /** IPv4-only plain-text echo services, in the order tried. */
     public static final List<URI> DEFAULT_IP_ECHO_URLS = List.of(
@@ -56,6 +62,7 @@ public record FirewallSettings(
 
     public FirewallSettings {
         ipEchoUrls = List.copyOf(ipEchoUrls);
+        Objects.requireNonNull(when, "when");
     }
 
     /** The view of a (checked) mapping. */
@@ -64,7 +71,7 @@ public record FirewallSettings(
         return new FirewallSettings(c.url(), f.resourceGroup(), f.vaultName(), f.subscriptionId(), f.resourceManagerUrl(),
                 f.ipEchoUrls().map(urls -> urls.stream().map(String::strip).filter(u -> !u.isEmpty()).map(URI::create).toList())
                         .orElse(DEFAULT_IP_ECHO_URLS),
-                f.ipEchoTimeout(), f.allowPublicNetworkAccess(), f.propagationTimeout());
+                f.ipEchoTimeout(), f.allowPublicNetworkAccess(), f.propagationTimeout(), f.when());
     }
 
     /**
@@ -79,6 +86,23 @@ public record FirewallSettings(
     /** Allowlisting runs only when a resource group is configured. */
     public boolean enabled() {
         return resourceGroup.isPresent();
+    }
+
+    /** Allowlisting is on and runs only after a firewall refusal, not before the startup batch. */
+    public boolean onRefusalOnly() {
+        return enabled() && when == AllowlistWhen.ON_REFUSAL;
+    }
+
+    /**
+     * Why no allowlisting run may have happened yet in this process although it is on (for the admin API and the Dev
+     * UI): empty in {@code startup} mode, where the startup batch runs it.
+     */
+    public Optional<String> notRunYetReason() {
+        if (!onRefusalOnly()) {
+            return Optional.empty();
+        }
+        return Optional.of("not run: allowlisting runs when the vault refuses a request by its firewall (" + WHEN + "="
+                + when.configValue() + "), and no request was refused in this process");
     }
 
     /** The configured vault name, else the one in the vault URL's host. */

@@ -5,7 +5,10 @@
  * <h2>When it runs</h2>
  * Only when a resource group is configured ({@code quarkus.kvconfig.firewall.resource-group} or {@code KEY_VAULT_RG}):
  * <ul>
- * <li>at startup, before {@code @kv:} references are resolved ({@link io.kvconfig.runtime.resolve.FirewallHook#beforeResolve});</li>
+ * <li>at startup, before {@code @kv:} references are resolved ({@link io.kvconfig.runtime.resolve.FirewallHook#beforeResolve}),
+ * with {@code quarkus.kvconfig.firewall.when=startup} (the default); with {@code on-refusal} not before, only on a refusal
+ * ({@link OnRefusalAllowlisting}, which creates the allowlister on the first refusal, so a start that is let through
+ * loads none of Resource Manager's code);</li>
  * <li>once per resolution when a secret call is refused by the firewall, then the refused calls are retried
  * ({@link io.kvconfig.runtime.resolve.FirewallHook#onForbiddenByConnection});</li>
  * <li>whenever an application calls {@link FirewallAllowlister} itself.</li>

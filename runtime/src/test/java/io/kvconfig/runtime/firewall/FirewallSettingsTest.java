@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.kvconfig.runtime.config.KvConfigConfig.AllowlistWhen;
+
 class FirewallSettingsTest {
 
     private static FirewallSettings of(String... kv) {
@@ -156,5 +158,50 @@ class FirewallSettingsTest {
                 "http://LOCALHOST/", "http://127.0.0.1:8/ip", "http://127.9.9.9/", "http://[::1]:9/ip");
         FirewallSettings s = of("quarkus.kvconfig.firewall.ip-echo-urls", String.join(",", allowed));
         assertThat(s.ipEchoUrls()).containsExactlyElementsOf(allowed.stream().map(URI::create).toList());
+    }
+
+    @Test
+    void whenDefaultsToStartup() {
+        assertThat(of().when()).isEqualTo(AllowlistWhen.STARTUP);
+        assertThat(of("KEY_VAULT_RG", "rg").onRefusalOnly()).isFalse();
+        assertThat(of("KEY_VAULT_RG", "rg").notRunYetReason()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "startup,STARTUP", "STARTUP,STARTUP", "on-refusal,ON_REFUSAL", "On-Refusal,ON_REFUSAL",
+            "on_refusal,ON_REFUSAL", "' on-refusal ',ON_REFUSAL" })
+    void whenValues(String in, AllowlistWhen out) {
+        FirewallSettings s = of("quarkus.kvconfig.firewall.when", in, "KEY_VAULT_RG", "rg");
+        assertThat(s.when()).isEqualTo(out);
+        assertThat(s.onRefusalOnly()).isEqualTo(out == AllowlistWhen.ON_REFUSAL);
+        // the environment form the CLI and containers use
+        assertThat(FirewallSettings.from(io.kvconfig.runtime.config.KvConfigMapping.fromEnvironment(
+                Map.of("QUARKUS_KVCONFIG_FIREWALL_WHEN", in), new java.util.Properties())).when()).isEqualTo(out);
+    }
+
+    @Test
+    void onRefusalWithoutAResourceGroupIsStillOff() {
+        FirewallSettings s = of("quarkus.kvconfig.firewall.when", "on-refusal");
+        assertThat(s.enabled()).isFalse();
+        assertThat(s.onRefusalOnly()).isFalse();
+        assertThat(s.notRunYetReason()).isEmpty();
+    }
+
+    @Test
+    void onRefusalSaysWhyNoRunHappenedYet() {
+        assertThat(of("quarkus.kvconfig.firewall.when", "on-refusal", "KEY_VAULT_RG", "rg").notRunYetReason()).get().asString()
+                .startsWith("not run: allowlisting runs when the vault refuses a request by its firewall")
+                .contains("quarkus.kvconfig.firewall.when=on-refusal");
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "sometimes", "on-refusal-only", "before", "true", "always" })
+    void badWhenNamesThePropertyTheValueAndTheAllowedOnes(String value) {
+        assertThatThrownBy(() -> of("quarkus.kvconfig.firewall.when", value)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("quarkus.kvconfig.firewall.when").hasMessageContaining(value)
+                .hasMessageContaining("startup").hasMessageContaining("on-refusal");
+        assertThatThrownBy(() -> FirewallSettings.from(io.kvconfig.runtime.config.KvConfigMapping.fromEnvironment(
+                Map.of("QUARKUS_KVCONFIG_FIREWALL_WHEN", value), new java.util.Properties())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(value);
     }
 }

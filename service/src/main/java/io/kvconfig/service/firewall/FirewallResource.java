@@ -32,10 +32,14 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = AdminApi.SECURITY_SCHEME)
 public class FirewallResource {
 
-    /** {@code GET /api/keyvault/firewall}. {@code last} is null until a run happened in this process. */
+    /**
+     * {@code GET /api/keyvault/firewall}. {@code when} is {@code startup} or {@code on-refusal}
+     * ({@code quarkus.kvconfig.firewall.when}); {@code last} is null until a run happened in this process, and
+     * {@code notRun} then says why (with {@code on-refusal}, no request was refused yet).
+     */
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record FirewallView(boolean enabled, String vault, String resourceGroup, String schedule, String unavailable,
-            AllowlistResult last) {
+    public record FirewallView(boolean enabled, String vault, String resourceGroup, String when, String schedule,
+            String unavailable, String notRun, AllowlistResult last) {
     }
 
     /** {@code POST /api/keyvault/firewall/allowlist}: {@code status} is ok or error; the run's result either way. */
@@ -53,9 +57,13 @@ public class FirewallResource {
     public FirewallView status() {
         FirewallSettings s = firewall.settings();
         String schedule = ConfigProvider.getConfig().getOptionalValue(FirewallService.SCHEDULE, String.class).orElse("off");
-        return new FirewallView(firewall.unavailableReason().isEmpty(), s.effectiveVaultName().orElse(null),
-                s.resourceGroup().orElse(null), schedule, firewall.unavailableReason().orElse(null),
-                firewall.last().orElse(null));
+        boolean enabled = firewall.unavailableReason().isEmpty();
+        AllowlistResult last = firewall.last().orElse(null);
+        String notRun = !enabled || last != null ? null
+                : s.notRunYetReason().orElse("not run: no allowlisting run in this process yet");
+        return new FirewallView(enabled, s.effectiveVaultName().orElse(null), s.resourceGroup().orElse(null),
+                s.enabled() ? s.when().configValue() : null, schedule, firewall.unavailableReason().orElse(null), notRun,
+                last);
     }
 
     @POST

@@ -46,4 +46,12 @@ public final class FirewallProfiles {
             return List.of(new TestResourceEntry(FirewallTestVault.class, Map.of("mode", "echo-down")));
         }
     }
+
+    /** Deny vault whose rule for the caller is already there, allowlisting on refusal only: the start runs none. */
+    public static class OnRefusalRulePresent implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FirewallTestVault.class, Map.of("mode", "on-refusal-rule-present")));
+        }
+    }
 }

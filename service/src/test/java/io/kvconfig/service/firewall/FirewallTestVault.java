@@ -17,7 +17,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * allowlisting on: KEY_VAULT_RG / KEY_VAULT_NAME / AZURE_SUBSCRIPTION_ID and the dev vault's Resource Manager and IP
  * echo (what the Dev Service provides). The admin secret is itself a {@code @kv:} reference, so the service only
  * starts if startup allowlisting worked. Init arg {@code mode=echo-down}: the vault allows public traffic and every
- * IP echo endpoint is down, to show that a failed allowlisting run does not stop the service.
+ * IP echo endpoint is down, to show that a failed allowlisting run does not stop the service. Init arg
+ * {@code mode=on-refusal-rule-present}: the vault denies, the caller's rule is already there, and
+ * {@code quarkus.kvconfig.firewall.when=on-refusal}: a start that is let through runs no allowlisting.
  */
 public class FirewallTestVault implements QuarkusTestResourceLifecycleManager {
 
@@ -66,6 +68,10 @@ public class FirewallTestVault implements QuarkusTestResourceLifecycleManager {
                     downEchoUrl = "http://127.0.0.1:" + s.getLocalPort() + "/ip";
                 }
                 config.put("quarkus.kvconfig.firewall.ip-echo-urls", downEchoUrl);
+            } else if (mode.equals("on-refusal-rule-present")) {
+                vault.firewall().defaultAction("Deny").addIpRule(OTHER_RULE).addIpRule(vault.publicIp());
+                config.put("quarkus.kvconfig.firewall.ip-echo-urls", vault.ipEchoUrl());
+                config.put("quarkus.kvconfig.firewall.when", "on-refusal");
             } else {
                 vault.firewall().defaultAction("Deny").addIpRule(OTHER_RULE);
                 config.put("quarkus.kvconfig.firewall.ip-echo-urls", vault.ipEchoUrl());
