@@ -38,9 +38,13 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Resolves a batch of references: deduplicated by (vault, name, version), primed with ONE request per vault (so
- * the 401 challenge and the token happen once), then fanned out with at most {@code parallelism} requests in
- * flight per vault (vaults proceed independently, so a slow vault does not hold back another). Retries follow the one {@link Backoff} policy: 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
- * doubling to 5 s, jittered); everything within ONE deadline ({@code startup-timeout}). Vault-wide failures of the
+ * the 401 challenge and the token happen once), then fanned out through the vault's {@link ThrottleGate}: first
+ * {@code initial-parallelism} requests in flight, one more per round trip up to {@code parallelism} while the vault
+ * does not throttle (vaults proceed independently, so a slow vault does not hold back another). Retries follow the
+ * one {@link Backoff} policy: a 429 with Retry-After closes the vault's gate for the whole batch (one wait, plus a
+ * jitter of up to 1 s, then one request at a time); a 429 without it waits {@link Backoff#THROTTLED}; 5xx, timeouts and
+ * connection errors retry with exponential backoff (200 ms doubling to 5 s, jittered); everything within ONE deadline
+ * ({@code startup-timeout}). Vault-wide failures of the
  * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
  * them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
  * {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
@@ -49,12 +53,8 @@ public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
-    /** Requests in flight per vault before the first answers are in (then one more per answer, up to parallelism). */
-    static final int INITIAL_WINDOW = Integer.getInteger("kvconfig.experiment.initial-window", Integer.MAX_VALUE);
-    /** Requests in flight per vault for the rest of a batch once the vault answered 429. */
-    static final int NARROWED_WINDOW = Integer.getInteger("kvconfig.experiment.narrowed-window", 10);
-    /** Spread of a fleet's return after the same whole-second Retry-After. */
-    static final Duration THROTTLE_JITTER = Duration.ofMillis(Long.getLong("kvconfig.experiment.jitter-ms", 1000));
+    /** Spreads a fleet's return after the same whole-second Retry-After (drawn once per resolver and closing). */
+    static final Duration THROTTLE_JITTER = Duration.ofSeconds(1);
     static final String NO_VAULT_HINT = "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL"
             + " (https://<vault-name>.vault.azure.net), or write a reference as a full secret URI"
             + " (@kv:https://<vault-host>/secrets/<name>)";
@@ -222,9 +222,9 @@ public final class SecretResolver {
 
         /**
          * One vault: prime with ONE request (the challenge and the token are fetched once), then fan out the rest
-         * with at most {@code parallelism} requests in flight. The fan-out starts as soon as the primer goes out
+         * through the vault's gate (its window decides how many are in flight). The fan-out starts as soon as the primer goes out
          * with a token (the challenge is answered and the token cached: {@link KeyVaultClients#authorized}), not when
-         * its answer is back, so N secrets cost the challenge, the token and ONE round trip. If the primer ends
+         * its answer is back. If the primer ends
          * without ever getting a token (authentication failed, unreachable, deadline), that vault-wide failure is
          * applied to the others without sending them.
          */
@@ -307,8 +307,8 @@ public final class SecretResolver {
 
         /** The vault's door for this batch: every request to it passes there (see {@link ThrottleGate}). */
         private ThrottleGate gate(String vaultUrl) {
-            return gates.computeIfAbsent(vaultUrl, v -> new ThrottleGate(Math.min(settings.parallelism(), INITIAL_WINDOW),
-                    settings.parallelism(), NARROWED_WINDOW, THROTTLE_JITTER));
+            return gates.computeIfAbsent(vaultUrl, v -> new ThrottleGate(settings.initialParallelism(),
+                    settings.parallelism(), THROTTLE_JITTER));
         }
 
         /**
@@ -365,32 +365,34 @@ public final class SecretResolver {
                         }
                         Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
                         boolean throttled = c.kind() == FailureKind.THROTTLED;
+                        boolean retryable = c.retryable() || (firewallRetry && c.firewall());
+                        long now = System.nanoTime();
+                        Optional<Duration> delay = retryable ? Backoff.forFailure(c.kind()).next(n, c.retryAfter(),
+                                Duration.ofNanos(deadline.get() - now)) : Optional.empty();
+                        boolean gated = throttled && c.retryAfter() != null;
+                        long opens = 0;
+                        // close (or narrow) the gate BEFORE this request's slot is freed, so no waiter slips through;
+                        // closed also when Retry-After outlasts the deadline: the others are then not sent at all
+                        if (gated) {
+                            long at = now + c.retryAfter().toNanos();
+                            opens = gate.throttled(c, c.retryAfter(), delay.isPresent() ? at + (deadline.get() - at) / 2 : at);
+                        } else if (throttled) {
+                            gate.narrow(c);
+                        }
                         // an answer other than 429 (404, 403, 5xx) still says the vault takes this pace
                         release(gate, held, c.status() > 0 && !throttled);
-                        boolean retryable = c.retryable() || (firewallRetry && c.firewall());
                         if (!retryable) {
                             return Mono.just(failed(c));
                         }
-                        long now = System.nanoTime();
-                        Optional<Duration> delay = Backoff.forFailure(c.kind()).next(n, c.retryAfter(),
-                                Duration.ofNanos(deadline.get() - now));
                         if (delay.isEmpty()) {
-                            if (throttled) {
-                                gate.narrow(c);
-                            }
                             return Mono.just(giveUp(c, n));
                         }
                         KvConfigMetrics.retry(KvConfigMetrics.GET_SECRET, c.kind());
-                        if (throttled && c.retryAfter() != null) {
+                        if (gated) {
                             // one wait for the vault, not one per request: the retry waits at the gate with the rest
-                            long at = now + delay.get().toNanos();
-                            long opens = gate.throttled(c, delay.get(), at + (deadline.get() - at) / 2);
                             LOG.debugf("Secret '%s': %s (attempt %d), the vault's requests wait %d ms", t.name, c.detail(),
                                     n, TimeUnit.NANOSECONDS.toMillis(opens - now));
                             return attempt(t, n + 1, c, firewallRetry);
-                        }
-                        if (throttled) {
-                            gate.narrow(c);
                         }
                         LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
                                 delay.get().toMillis());

@@ -19,58 +19,61 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * One vault's door during one batch: every request to that vault (first attempts and retries alike) passes it. It
- * bounds the requests in flight (a window) and, once the vault answered 429 with Retry-After, keeps everything
- * closed until one "not before" instant: one wait for the vault, not one per request, so the batch's requests come
- * back together after it instead of each on its own clock.
+ * bounds the requests in flight (a window) and, once the vault answered 429 with Retry-After, stays closed until one
+ * "not before" instant: one wait for the vault, not one per request.
  * <ul>
- * <li>The window starts at {@code initial} and grows by one per answered request while the vault never throttled
- * (doubling per round trip, up to {@code max}, the configured parallelism): a fleet that starts at once reaches the
- * vault in small rounds and learns of the limit before it sent everything.</li>
- * <li>After a 429 the window narrows to {@code narrowed} for the rest of the batch, and the door opens at
- * Retry-After plus a random jitter of up to {@code jitter} (every replica of a fleet gets the same whole-second
- * Retry-After; the jitter spreads their return). A batch that is never throttled never waits here beyond its
- * window.</li>
+ * <li>The window starts at {@code initial} ({@code initial-parallelism}) and grows by one per round trip (one per
+ * window's worth of answers) while the vault never throttled, up to {@code max} ({@code parallelism}): replicas of a
+ * fleet that start at once reach the vault in small rounds and learn of its limit before they sent everything.</li>
+ * <li>After a 429 the window is 1 for the rest of the batch, and the door opens at Retry-After plus a random jitter
+ * of up to {@code jitter}, drawn once per closing (every replica of a fleet gets the same whole-second Retry-After;
+ * the jitter spreads their return).</li>
  * </ul>
- * Thread-safe; waiters are served in arrival order. Counts only what passed, never a value.
+ * A batch that is never throttled never waits here beyond its window. Thread-safe; waiters are served in arrival
+ * order.
  */
 final class ThrottleGate {
 
-    /** A waiter's state: waiting, granted (holds a slot until released) or gone (cancelled before being granted). */
+    /** Requests in flight per vault for the rest of a batch once the vault answered 429. */
+    static final int AFTER_THROTTLE = 1;
+
     private static final int WAITING = 0, GRANTED = 1, GONE = 2;
 
     private final int max;
-    private final int narrowed;
     private final long jitterNanos;
     private final LongSupplier clock;
     private final Scheduler timer;
     private final Deque<Waiter> waiters = new ArrayDeque<>();
     private int window;
+    /** Answers counted toward the next widening (one per window's worth). */
+    private int answersTowardNext;
     private int inFlight;
     private long notBefore;
     private boolean closed;
     private boolean throttled;
-    private Disposable wakeUp;
-    private int throttleRounds;
+    private int closings;
     private Classified closedBy;
+    private Disposable wakeUp;
 
-    ThrottleGate(int initial, int max, int narrowed, Duration jitter) {
-        this(initial, max, narrowed, jitter, System::nanoTime, Schedulers.parallel());
+    ThrottleGate(int initial, int max, Duration jitter) {
+        this(initial, max, jitter, System::nanoTime, Schedulers.parallel());
     }
 
-    ThrottleGate(int initial, int max, int narrowed, Duration jitter, LongSupplier clock, Scheduler timer) {
-        if (max < 1 || initial < 1 || narrowed < 1) {
-            throw new IllegalArgumentException("windows must be at least 1: initial " + initial + ", max " + max
-                    + ", narrowed " + narrowed);
+    ThrottleGate(int initial, int max, Duration jitter, LongSupplier clock, Scheduler timer) {
+        if (max < 1 || initial < 1) {
+            throw new IllegalArgumentException("windows must be at least 1: initial " + initial + ", max " + max);
         }
         this.max = max;
         this.window = Math.min(initial, max);
-        this.narrowed = Math.min(narrowed, max);
         this.jitterNanos = jitter.toNanos();
         this.clock = clock;
         this.timer = timer;
     }
 
-    /** Completes (on some thread) when a slot is free and the door is open; the caller must {@link #release()} it. */
+    /**
+     * Completes (on the thread that frees the slot or opens the door) when a slot is free and the door is open; the
+     * caller then holds a slot until {@link #release}. Cancelling before that gives up the place in the queue.
+     */
     Mono<Void> acquire() {
         return Mono.create(sink -> {
             Waiter w = new Waiter(sink);
@@ -82,11 +85,12 @@ final class ThrottleGate {
         });
     }
 
-    /** A request that held a slot is done. {@code answered}: the vault answered it without throttling. */
+    /** A request that held a slot is done. {@code answered}: the vault answered it (anything but 429 or no answer). */
     void release(boolean answered) {
         synchronized (this) {
             inFlight--;
-            if (answered && !throttled && window < max) {
+            if (answered && !throttled && window < max && ++answersTowardNext >= window) {
+                answersTowardNext = 0;
                 window++;
             }
         }
@@ -94,25 +98,26 @@ final class ThrottleGate {
     }
 
     /**
-     * The vault answered 429 with this Retry-After: keep the door closed until then (plus this gate's jitter, never
-     * past {@code latest}) unless it already is until later, and narrow the window.
+     * The vault answered 429 with this Retry-After: the door stays closed until then (plus the jitter, but never past
+     * {@code latest} for the jitter's part) unless it already is until later, and the window becomes
+     * {@link #AFTER_THROTTLE}. Call it before releasing the throttled request's slot.
      *
-     * @return the instant ({@link System#nanoTime()} scale) the door opens
+     * @return the instant ({@code clock} scale) the door opens
      */
     long throttled(Classified answer, Duration retryAfter, long latest) {
         long now = clock.getAsLong();
-        long at = now + retryAfter.toNanos();
         synchronized (this) {
-            closedBy = answer;
-            throttled = true;
-            window = Math.min(window, narrowed);
-            if (!closed || at > notBefore) {
-                if (!closed) {
-                    throttleRounds++;
-                }
-                // one draw per closing: the replica's requests come back together, replicas spread over the jitter
+            narrowLocked(answer);
+            if (!closed) {
+                closings++;
+            }
+            long at = now + retryAfter.toNanos();
+            if (!closed || at - notBefore > 0) {
                 long jitter = jitterNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterNanos + 1);
-                notBefore = Math.max(at, Math.min(at + jitter, latest));
+                long opens = Math.max(at, Math.min(at + jitter, latest));
+                if (!closed || opens - notBefore > 0) {
+                    notBefore = opens;
+                }
                 closed = true;
                 scheduleWakeUp(now);
             }
@@ -122,12 +127,16 @@ final class ThrottleGate {
 
     /** A 429 without Retry-After: no door to close (each request keeps its own backoff), but the window narrows. */
     synchronized void narrow(Classified answer) {
-        closedBy = answer;
-        throttled = true;
-        window = Math.min(window, narrowed);
+        narrowLocked(answer);
     }
 
-    /** The instant the door opens, or {@code 0} when it is open. */
+    private void narrowLocked(Classified answer) {
+        closedBy = answer;
+        throttled = true;
+        window = AFTER_THROTTLE;
+    }
+
+    /** The instant ({@code clock} scale) the door opens, or {@code 0} when it is open. */
     synchronized long closedUntil() {
         return closed && notBefore - clock.getAsLong() > 0 ? notBefore : 0;
     }
@@ -141,19 +150,17 @@ final class ThrottleGate {
         return window;
     }
 
+    synchronized int inFlight() {
+        return inFlight;
+    }
+
     /** How many times the door closed (a 429 while it was open). */
-    synchronized int throttleRounds() {
-        return throttleRounds;
+    synchronized int closings() {
+        return closings;
     }
 
-    private void scheduleWakeUp(long now) {
-        if (wakeUp != null) {
-            wakeUp.dispose();
-        }
-        wakeUp = timer.schedule(this::drain, Math.max(0, notBefore - now), TimeUnit.NANOSECONDS);
-    }
-
-    private void drain() {
+    /** Lets waiters through if the door is open and slots are free (also run by the timer when the door opens). */
+    void drain() {
         List<Waiter> granted = new ArrayList<>();
         synchronized (this) {
             if (closed && notBefore - clock.getAsLong() > 0) {
@@ -168,10 +175,17 @@ final class ThrottleGate {
                 }
             }
         }
-        // outside the lock: the caller sends its request on this thread
+        // outside the lock: each caller sends its request on this thread
         for (Waiter w : granted) {
             w.sink.success();
         }
+    }
+
+    private void scheduleWakeUp(long now) {
+        if (wakeUp != null) {
+            wakeUp.dispose();
+        }
+        wakeUp = timer.schedule(this::drain, Math.max(0, notBefore - now), TimeUnit.NANOSECONDS);
     }
 
     private final class Waiter {
