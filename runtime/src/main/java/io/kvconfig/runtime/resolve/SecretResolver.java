@@ -44,9 +44,8 @@ import reactor.core.scheduler.Schedulers;
  * one {@link Backoff} policy: a 429 with Retry-After closes the vault's gate for the whole batch (one wait, plus a
  * jitter of up to 1 s, then one request at a time); a 429 without it waits {@link Backoff#THROTTLED}; 5xx, timeouts and
  * connection errors retry with exponential backoff (200 ms doubling to 5 s, jittered); everything within ONE deadline
- * ({@code startup-timeout}). Vault-wide failures of the
- * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
- * them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
+ * ({@code startup-timeout}). Vault-wide failures of the priming request (authentication, unreachable, firewall) are
+ * applied to the vault's other secrets without sending them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
  * {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
  */
 public final class SecretResolver {
@@ -222,11 +221,11 @@ public final class SecretResolver {
 
         /**
          * One vault: prime with ONE request (the challenge and the token are fetched once), then fan out the rest
-         * through the vault's gate (its window decides how many are in flight). The fan-out starts as soon as the primer goes out
-         * with a token (the challenge is answered and the token cached: {@link KeyVaultClients#authorized}), not when
-         * its answer is back. If the primer ends
-         * without ever getting a token (authentication failed, unreachable, deadline), that vault-wide failure is
-         * applied to the others without sending them.
+         * through the vault's gate (its window decides how many are in flight). The fan-out starts as soon as the
+         * primer goes out with a token (the challenge is answered and the token cached:
+         * {@link KeyVaultClients#authorized}), not when its answer is back. If the primer ends without ever getting a
+         * token (authentication failed, unreachable, deadline), that vault-wide failure is applied to the others
+         * without sending them.
          */
         private Mono<Void> fetchVault(List<Target> group) {
             Target primer = group.get(0);
