@@ -40,6 +40,7 @@ public final class KvConfigMapping {
     public static final String URL = PREFIX + "url";
     public static final String RESOLVE_ONLY = PREFIX + "resolve-only";
     public static final String PARALLELISM = PREFIX + "parallelism";
+    public static final String INITIAL_PARALLELISM = PREFIX + "initial-parallelism";
     public static final String STARTUP_TIMEOUT = PREFIX + "startup-timeout";
     public static final String REFRESH_PERIOD = PREFIX + "refresh.period";
     public static final String REFRESH_JITTER = PREFIX + "refresh.jitter";
@@ -126,6 +127,10 @@ public final class KvConfigMapping {
         vaultUrl(c, name -> from);
         if (c.parallelism() < 1 || c.parallelism() > MAX_PARALLELISM) {
             throw new IllegalArgumentException(PARALLELISM + "=" + c.parallelism() + " is out of range 1.." + MAX_PARALLELISM);
+        }
+        if (c.initialParallelism() < 1 || c.initialParallelism() > MAX_PARALLELISM) {
+            throw new IllegalArgumentException(INITIAL_PARALLELISM + "=" + c.initialParallelism() + " is out of range 1.."
+                    + MAX_PARALLELISM);
         }
         positive(STARTUP_TIMEOUT, c.startupTimeout(), false);
         positive(FirewallSettings.IP_ECHO_TIMEOUT, c.firewall().ipEchoTimeout(), true);

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,17 +38,22 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Resolves a batch of references: deduplicated by (vault, name, version), primed with ONE request per vault (so
- * the 401 challenge and the token happen once), then fanned out with at most {@code parallelism} requests in
- * flight per vault (vaults proceed independently, so a slow vault does not hold back another). Retries follow the one {@link Backoff} policy: 429 waits for Retry-After; 5xx, timeouts and connection errors retry with exponential backoff (200 ms
- * doubling to 5 s, jittered); everything within ONE deadline ({@code startup-timeout}). Vault-wide failures of the
- * priming request (authentication, unreachable, firewall) are applied to the vault's other secrets without sending
- * them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
+ * the 401 challenge and the token happen once), then fanned out through the vault's {@link ThrottleGate}: first
+ * {@code initial-parallelism} requests in flight, one more per round trip up to {@code parallelism} while the vault
+ * does not throttle (vaults proceed independently, so a slow vault does not hold back another). Retries follow the
+ * one {@link Backoff} policy: a 429 with Retry-After closes the vault's gate for the whole batch (one wait, plus a
+ * jitter of up to 1 s, then one request at a time); a 429 without it waits {@link Backoff#THROTTLED}; 5xx, timeouts and
+ * connection errors retry with exponential backoff (200 ms doubling to 5 s, jittered); everything within ONE deadline
+ * ({@code startup-timeout}). Vault-wide failures of the priming request (authentication, unreachable, firewall) are
+ * applied to the vault's other secrets without sending them. SDK retries are off (see {@link KeyVaultClients}): attempts here are the requests sent.
  * {@link #resolve} blocks; call it from a thread that may block (not a Reactor/event-loop thread).
  */
 public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
+    /** Spreads a fleet's return after the same whole-second Retry-After (drawn once per resolver and closing). */
+    static final Duration THROTTLE_JITTER = Duration.ofSeconds(1);
     static final String NO_VAULT_HINT = "set KEY_VAULT_URL or quarkus.kvconfig.url to the vault's URL"
             + " (https://<vault-name>.vault.azure.net), or write a reference as a full secret URI"
             + " (@kv:https://<vault-host>/secrets/<name>)";
@@ -160,6 +166,7 @@ public final class SecretResolver {
         // the deadline moves forward by the time spent inside the firewall hook
         final AtomicLong deadline = new AtomicLong(started + settings.startupTimeout().toNanos());
         final Set<String> hookCalledFor = ConcurrentHashMap.newKeySet();
+        final Map<String, ThrottleGate> gates = new ConcurrentHashMap<>();
         volatile String hookFailure;
 
         Batch(Map<String, SecretReference> references) {
@@ -214,31 +221,28 @@ public final class SecretResolver {
 
         /**
          * One vault: prime with ONE request (the challenge and the token are fetched once), then fan out the rest
-         * with at most {@code parallelism} requests in flight. The fan-out starts as soon as the primer goes out
-         * with a token (the challenge is answered and the token cached: {@link KeyVaultClients#authorized}), not when
-         * its answer is back, so N secrets cost the challenge, the token and ONE round trip. If the primer ends
-         * without ever getting a token (authentication failed, unreachable, deadline), that vault-wide failure is
-         * applied to the others without sending them.
+         * through the vault's gate (its window decides how many are in flight). The fan-out starts as soon as the
+         * primer goes out with a token (the challenge is answered and the token cached:
+         * {@link KeyVaultClients#authorized}), not when its answer is back. If the primer ends without ever getting a
+         * token (authentication failed, unreachable, deadline), that vault-wide failure is applied to the others
+         * without sending them.
          */
         private Mono<Void> fetchVault(List<Target> group) {
             Target primer = group.get(0);
             List<Target> rest = group.subList(1, group.size());
             if (rest.isEmpty()) {
-                return fetchEach(List.of(primer), false, settings.parallelism())
+                return fetchEach(List.of(primer), false)
                         .then(Mono.defer(() -> retryFirewallBlocked(List.of(primer))));
             }
             // started now and shared: the primer runs on whichever way the fan-out is triggered
-            CompletableFuture<Void> primed = fetchEach(List.of(primer), false, 1).toFuture();
+            CompletableFuture<Void> primed = fetchEach(List.of(primer), false).toFuture();
             Mono<Boolean> authorizedFirst = Mono.firstWithSignal(
                     Mono.fromFuture(clients.authorized(primer.key.vaultUrl()), true).thenReturn(true),
                     Mono.fromFuture(primed, true).thenReturn(false));
             return authorizedFirst.flatMap(early -> {
                 if (early) {
-                    // the primer holds one of the parallelism slots (with parallelism 1, the rest wait for its answer)
-                    int others = settings.parallelism() - 1;
-                    Mono<Void> fanOut = others > 0 ? Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false, others))
-                            : Mono.fromFuture(primed, true).then(fetchEach(rest, false, 1));
-                    return fanOut
+                    // the primer holds one of the gate's slots (with parallelism 1, the rest wait for its answer)
+                    return Mono.when(Mono.fromFuture(primed, true), fetchEach(rest, false))
                             // a firewall refusal (rule missing or removed meanwhile): the hook once, then a retry
                             .then(Mono.defer(() -> retryFirewallBlocked(group)));
                 }
@@ -256,14 +260,15 @@ public final class SecretResolver {
                         }
                         return Mono.<Void> empty();
                     }
-                    return fetchEach(rest, false, settings.parallelism()).then(Mono.defer(() -> retryFirewallBlocked(rest)));
+                    return fetchEach(rest, false).then(Mono.defer(() -> retryFirewallBlocked(rest)));
                 }));
             });
         }
 
-        private Mono<Void> fetchEach(List<Target> list, boolean firewallRetry, int parallelism) {
+        /** Every target at once: the vault's {@link ThrottleGate} decides how many are in flight. */
+        private Mono<Void> fetchEach(List<Target> list, boolean firewallRetry) {
             return Flux.fromIterable(list)
-                    .flatMap(t -> attempt(t, 1, null, firewallRetry).doOnNext(o -> t.outcome = o), parallelism)
+                    .flatMap(t -> attempt(t, 1, null, firewallRetry).doOnNext(o -> t.outcome = o), Math.max(1, list.size()))
                     .then();
         }
 
@@ -282,7 +287,7 @@ public final class SecretResolver {
             }
             return Mono.fromCallable(() -> callHook(vault))
                     .subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(again -> again ? fetchEach(blocked, true, settings.parallelism()) : Mono.empty());
+                    .flatMap(again -> again ? fetchEach(blocked, true) : Mono.empty());
         }
 
         private boolean callHook(String vault) {
@@ -299,44 +304,106 @@ public final class SecretResolver {
             }
         }
 
-        /** One GET, then retries as classified; never errors. */
+        /** The vault's door for this batch: every request to it passes there (see {@link ThrottleGate}). */
+        private ThrottleGate gate(String vaultUrl) {
+            return gates.computeIfAbsent(vaultUrl, v -> new ThrottleGate(settings.initialParallelism(),
+                    settings.parallelism(), THROTTLE_JITTER));
+        }
+
+        /**
+         * One GET once the vault's gate lets it through, then retries as classified; never errors. A 429 with
+         * Retry-After closes the gate for every request of the batch to that vault (the retry waits there with the
+         * others); other retries wait their own backoff, then pass the gate again.
+         */
         private Mono<Outcome> attempt(Target t, int n, Classified last, boolean firewallRetry) {
+            ThrottleGate gate = gate(t.key.vaultUrl());
             return Mono.defer(() -> {
-                long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline.get() - System.nanoTime());
-                if (remainingMs <= 0) {
-                    return Mono.just(giveUp(last, n - 1));
+                long remainingNs = deadline.get() - System.nanoTime();
+                long openAt = gate.closedUntil();
+                if (remainingNs <= 0 || (openAt != 0 && openAt - deadline.get() >= 0)) {
+                    return Mono.just(giveUp(last != null ? last : gate.closedBy(), n - 1));
                 }
-                SecretAsyncClient client = clients.forVault(t.key.vaultUrl());
-                requests.incrementAndGet();
-                Mono<KeyVaultSecret> get = t.version == null ? client.getSecret(t.name) : client.getSecret(t.name, t.version);
-                return get
-                        .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
-                        .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
-                                : Outcome.ok(s.getValue(), s.getProperties() == null ? null : s.getProperties().getVersion()))
-                        .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
-                        .onErrorResume(e -> {
-                            if (e instanceof TimeoutException && remainingMs < ATTEMPT_TIMEOUT_MS
-                                    && last != null) {
-                                // the deadline, not the vault, cut this retry short: the reason is what the earlier
-                                // attempts met (cannot connect, throttled, ...), not "no response in time"
-                                return Mono.just(giveUp(last, n));
-                            }
-                            Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
-                            boolean retryable = c.retryable() || (firewallRetry && c.firewall());
-                            if (!retryable) {
-                                return Mono.just(failed(c));
-                            }
-                            Optional<Duration> delay = Backoff.forFailure(c.kind()).next(n, c.retryAfter(),
-                                    Duration.ofNanos(deadline.get() - System.nanoTime()));
-                            if (delay.isEmpty()) {
-                                return Mono.just(giveUp(c, n));
-                            }
-                            KvConfigMetrics.retry(KvConfigMetrics.GET_SECRET, c.kind());
-                            LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
-                                    delay.get().toMillis());
-                            return Mono.delay(delay.get()).then(attempt(t, n + 1, c, firewallRetry));
-                        });
+                return gate.acquire()
+                        .timeout(Duration.ofNanos(remainingNs))
+                        .then(Mono.just(true))
+                        .onErrorReturn(TimeoutException.class, false)
+                        .flatMap(passed -> passed ? send(gate, t, n, last, firewallRetry)
+                                : Mono.just(giveUp(last != null ? last : gate.closedBy(), n - 1)));
             });
+        }
+
+        /** The request itself, holding one of the gate's slots until its answer (or failure) is in. */
+        private Mono<Outcome> send(ThrottleGate gate, Target t, int n, Classified last, boolean firewallRetry) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline.get() - System.nanoTime());
+            if (remainingMs <= 0) {
+                gate.release(false);
+                return Mono.just(giveUp(last, n - 1));
+            }
+            AtomicBoolean held = new AtomicBoolean(true);
+            SecretAsyncClient client = clients.forVault(t.key.vaultUrl());
+            requests.incrementAndGet();
+            Mono<KeyVaultSecret> get = t.version == null ? client.getSecret(t.name) : client.getSecret(t.name, t.version);
+            return get
+                    .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
+                    .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
+                            : Outcome.ok(s.getValue(), s.getProperties() == null ? null : s.getProperties().getVersion()))
+                    .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
+                    .map(o -> {
+                        if (held.compareAndSet(true, false)) {
+                            gate.release(true);
+                        }
+                        return o;
+                    })
+                    .onErrorResume(e -> {
+                        if (e instanceof TimeoutException && remainingMs < ATTEMPT_TIMEOUT_MS
+                                && last != null) {
+                            release(gate, held, false);
+                            // the deadline, not the vault, cut this retry short: the reason is what the earlier
+                            // attempts met (cannot connect, throttled, ...), not "no response in time"
+                            return Mono.just(giveUp(last, n));
+                        }
+                        Classified c = ErrorClassifier.classify(e, clients.credentialDescription());
+                        boolean throttled = c.kind() == FailureKind.THROTTLED;
+                        boolean retryable = c.retryable() || (firewallRetry && c.firewall());
+                        long now = System.nanoTime();
+                        Optional<Duration> delay = retryable ? Backoff.forFailure(c.kind()).next(n, c.retryAfter(),
+                                Duration.ofNanos(deadline.get() - now)) : Optional.empty();
+                        boolean gated = throttled && c.retryAfter() != null;
+                        long opens = 0;
+                        // close (or narrow) the gate BEFORE this request's slot is freed, so no waiter slips through;
+                        // closed also when Retry-After outlasts the deadline: the others are then not sent at all
+                        if (gated) {
+                            long at = now + c.retryAfter().toNanos();
+                            opens = gate.throttled(c, c.retryAfter(), delay.isPresent() ? at + (deadline.get() - at) / 2 : at);
+                        } else if (throttled) {
+                            gate.narrow(c);
+                        }
+                        // an answer other than 429 (404, 403, 5xx) still says the vault takes this pace
+                        release(gate, held, c.status() > 0 && !throttled);
+                        if (!retryable) {
+                            return Mono.just(failed(c));
+                        }
+                        if (delay.isEmpty()) {
+                            return Mono.just(giveUp(c, n));
+                        }
+                        KvConfigMetrics.retry(KvConfigMetrics.GET_SECRET, c.kind());
+                        if (gated) {
+                            // one wait for the vault, not one per request: the retry waits at the gate with the rest
+                            LOG.debugf("Secret '%s': %s (attempt %d), the vault's requests wait %d ms", t.name, c.detail(),
+                                    n, TimeUnit.NANOSECONDS.toMillis(opens - now));
+                            return attempt(t, n + 1, c, firewallRetry);
+                        }
+                        LOG.debugf("Secret '%s': %s (attempt %d), retrying in %d ms", t.name, c.detail(), n,
+                                delay.get().toMillis());
+                        return Mono.delay(delay.get()).then(attempt(t, n + 1, c, firewallRetry));
+                    })
+                    .doFinally(s -> release(gate, held, false));
+        }
+
+        private static void release(ThrottleGate gate, AtomicBoolean held, boolean answered) {
+            if (held.compareAndSet(true, false)) {
+                gate.release(answered);
+            }
         }
 
         private Outcome failed(Classified c) {
@@ -352,7 +419,8 @@ public final class SecretResolver {
             if (last == null) {
                 return Outcome.failed(FailureKind.TIMED_OUT, budget + " before the request was sent");
             }
-            String after = " after " + attempts + " attempt" + (attempts == 1 ? "" : "s");
+            String after = attempts == 0 ? " before the request was sent"
+                    : " after " + attempts + " attempt" + (attempts == 1 ? "" : "s");
             return switch (last.kind()) {
                 case THROTTLED -> Outcome.failed(FailureKind.THROTTLED, last.detail() + "; " + budget + after
                         + (last.retryAfter() != null ? " (Retry-After " + human(last.retryAfter()) + ")" : ""));

@@ -23,6 +23,7 @@ import io.kvconfig.runtime.config.KvConfigMapping;
  * @param trustStore PKCS12 or PEM file trusted in addition to the JDK's CAs
  * @param trustStorePassword its password
  * @param parallelism max concurrent secret requests
+ * @param initialParallelism concurrent secret requests before the first answers (then widening to parallelism)
  * @param startupTimeout one deadline for the whole resolution
  * @param challengeResourceVerification false for vaults whose host is not a Key Vault domain (the dev vault)
  */
@@ -36,12 +37,14 @@ public record KeyVaultSettings(
         Optional<Path> trustStore,
         Optional<String> trustStorePassword,
         int parallelism,
+        int initialParallelism,
         Duration startupTimeout,
         boolean challengeResourceVerification) {
 
     public static final String PREFIX = KvConfigMapping.PREFIX;
     public static final String URL = KvConfigMapping.URL;
     public static final String PARALLELISM = KvConfigMapping.PARALLELISM;
+    public static final String INITIAL_PARALLELISM = KvConfigMapping.INITIAL_PARALLELISM;
     public static final String STARTUP_TIMEOUT = KvConfigMapping.STARTUP_TIMEOUT;
     public static final String CREDENTIAL_TYPE = PREFIX + "credential.type";
     public static final String CREDENTIAL_CLIENT_ID = PREFIX + "credential.client-id";
@@ -58,7 +61,7 @@ public record KeyVaultSettings(
                 c.credential().clientId(), c.credential().tenantId(),
                 c.credential().identityEndpoint(), c.credential().identityHeader(),
                 c.tls().trustStore().map(Path::of), c.tls().trustStorePassword(),
-                c.parallelism(), c.startupTimeout(), c.challengeResourceVerification());
+                c.parallelism(), c.initialParallelism(), c.startupTimeout(), c.challengeResourceVerification());
     }
 
     /**
@@ -88,7 +91,7 @@ public record KeyVaultSettings(
                 + ", identityHeader=" + identityHeader.map(h -> "***").orElse("<none>")
                 + ", trustStore=" + trustStore.map(Path::toString).orElse("<none>")
                 + ", trustStorePassword=" + trustStorePassword.map(p -> "***").orElse("<none>")
-                + ", parallelism=" + parallelism + ", startupTimeout=" + startupTimeout
+                + ", parallelism=" + parallelism + ", initialParallelism=" + initialParallelism + ", startupTimeout=" + startupTimeout
                 + ", challengeResourceVerification=" + challengeResourceVerification + "]";
     }
 }
