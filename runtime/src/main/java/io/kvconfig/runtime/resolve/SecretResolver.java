@@ -51,6 +51,7 @@ import reactor.core.scheduler.Schedulers;
 public final class SecretResolver {
 
     private static final Logger LOG = Logger.getLogger(SecretResolver.class);
+    private static final String HOOK_FAILED = "; automatic allowlisting failed: ";
     static final long ATTEMPT_TIMEOUT_MS = 15_000;
     /** Spreads a fleet's return after the same whole-second Retry-After (drawn once per resolver and closing). */
     static final Duration THROTTLE_JITTER = Duration.ofSeconds(1);
@@ -287,7 +288,21 @@ public final class SecretResolver {
             }
             return Mono.fromCallable(() -> callHook(vault))
                     .subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(again -> again ? fetchEach(blocked, true) : Mono.empty());
+                    .flatMap(again -> {
+                        if (again) {
+                            return fetchEach(blocked, true);
+                        }
+                        // these were refused before the run failed (allowlisting on refusal): they get its reason too
+                        String why = hookFailure;
+                        if (why != null) {
+                            for (Target t : blocked) {
+                                if (!t.outcome.message().contains(HOOK_FAILED)) {
+                                    t.outcome = Outcome.failed(t.outcome.kind(), t.outcome.message() + HOOK_FAILED + why);
+                                }
+                            }
+                        }
+                        return Mono.empty();
+                    });
         }
 
         private boolean callHook(String vault) {
@@ -409,7 +424,7 @@ public final class SecretResolver {
         private Outcome failed(Classified c) {
             String msg = c.detail();
             if (c.firewall() && hookFailure != null) {
-                msg += "; automatic allowlisting failed: " + hookFailure;
+                msg += HOOK_FAILED + hookFailure;
             }
             return Outcome.failed(c.kind(), msg);
         }

@@ -198,6 +198,9 @@ class AllowlistWhenDevVaultTest {
             assertThat(r.successful()).isFalse();
             assertThat(r.failureReport()).contains("app.db.password").contains("blocked by the vault firewall")
                     .doesNotContain(SECRET_VALUE);
+            // the refusal came first, the run after it: the report still says why allowlisting did not help
+            assertThat(r.failures()).singleElement().satisfies(f -> assertThat(f.message())
+                    .contains("automatic allowlisting failed:").contains("no-such-group"));
         }
         assertThat(firewallRefusals()).isEqualTo(1);
         assertThat(vault.journal().count("GetSecret")).isEqualTo(1);
