@@ -269,13 +269,7 @@ public final class Breakdown {
         // tm = wall clock (ms), um = JVM uptime (ms): the first puts classes on the same clock as the vault's journal
         cmd.add("-Xlog:class+load=info:file=" + classLog + ":tm,um");
         cmd.add("-XX:NativeMemoryTracking=summary");
-        cmd.add("-Dquarkus.http.port=" + port);
-        cmd.add("-Dquarkus.http.host=127.0.0.1");
-        cmd.add("-Dquarkus.kvconfig.url=" + vaultEnv.get("VAULT_URL"));
-        cmd.add("-Dquarkus.kvconfig.credential.identity-endpoint=" + vaultEnv.get("IDENTITY_ENDPOINT"));
-        cmd.add("-Dquarkus.kvconfig.credential.identity-header=" + vaultEnv.get("IDENTITY_HEADER"));
-        cmd.add("-Dquarkus.kvconfig.tls.trust-store=" + vaultEnv.get("CA_PEM"));
-        cmd.add("-Dquarkus.kvconfig.challenge-resource-verification=false");
+        cmd.addAll(devVaultFlags(vaultEnv, port));
         // "Key Vault clients created" (DEBUG) marks the end of the extension's own client setup
         cmd.add("-Dquarkus.log.category.\"io.kvconfig\".level=DEBUG");
         cmd.add("-jar");
@@ -985,4 +979,15 @@ public final class Breakdown {
         }
         return md.toString();
     }
+
+    /** The system properties that point an app at the bench's dev vault and serve HTTP on {@code port} (loopback). */
+    static List<String> devVaultFlags(Map<String, String> vaultEnv, int port) {
+        return List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.kvconfig.url=" + vaultEnv.get("VAULT_URL"),
+                "-Dquarkus.kvconfig.credential.identity-endpoint=" + vaultEnv.get("IDENTITY_ENDPOINT"),
+                "-Dquarkus.kvconfig.credential.identity-header=" + vaultEnv.get("IDENTITY_HEADER"),
+                "-Dquarkus.kvconfig.tls.trust-store=" + vaultEnv.get("CA_PEM"),
+                "-Dquarkus.kvconfig.challenge-resource-verification=false");
+    }
+
 }

@@ -254,13 +254,7 @@ public final class ServiceJvmBench {
             cmd.add("-Xlog:class+load=info:file=" + classLog);
         }
         cmd.add("-Dkvconfig.service.env-file=" + caseDir.resolve(".env"));
-        cmd.add("-Dquarkus.http.port=" + port);
-        cmd.add("-Dquarkus.http.host=127.0.0.1");
-        cmd.add("-Dquarkus.kvconfig.url=" + vaultEnv.get("VAULT_URL"));
-        cmd.add("-Dquarkus.kvconfig.credential.identity-endpoint=" + vaultEnv.get("IDENTITY_ENDPOINT"));
-        cmd.add("-Dquarkus.kvconfig.credential.identity-header=" + vaultEnv.get("IDENTITY_HEADER"));
-        cmd.add("-Dquarkus.kvconfig.tls.trust-store=" + vaultEnv.get("CA_PEM"));
-        cmd.add("-Dquarkus.kvconfig.challenge-resource-verification=false");
+        cmd.addAll(Breakdown.devVaultFlags(vaultEnv, port));
         cmd.add("-jar");
         cmd.add("quarkus-run.jar");
 
