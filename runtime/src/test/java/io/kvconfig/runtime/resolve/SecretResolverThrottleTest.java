@@ -119,14 +119,11 @@ class SecretResolverThrottleTest {
         assertThat(vault.journal().count("GetSecret")).isEqualTo(n + refused);
         assertThat(r.stats().requestsSent()).isEqualTo(n + refused);
 
-        long first429 = gets.stream().filter(e -> e.status() == 429).mapToLong(Journal.Entry::epochMillis).min().orElseThrow();
-        // Retry-After is at least 1 s, and nothing is sent while the door is closed: every refusal is of the requests
-        // already in flight when the first came back (one round), none of a request sent after the door reopened
-        assertThat(gets.stream().filter(e -> e.status() == 429))
-                .as(gets.toString()).allSatisfy(e -> assertThat(e.epochMillis()).isLessThan(first429 + 1000));
-        // ... and those in flight were the first fan-out's window, not the whole batch at once
-        assertThat(gets.stream().filter(e -> e.epochMillis() >= first429 && e.epochMillis() < first429 + 1000).count())
-                .as(gets.toString()).isLessThanOrEqualTo(20);
+        // counted, not timed: the window grows by one per window's worth of 200s (10, then 11 after ten answers), so
+        // when the vault's budget of 20 runs out at most 11 requests are in flight and refused together; the door then
+        // stays closed for the Retry-After and lets one request at a time through, so a later round refuses at most one.
+        // The whole batch at once would have 20 refused; a retry per request on its own clock, more rounds of them
+        assertThat(refused).as(gets.toString()).isLessThanOrEqualTo(11 + 1);
         assertThat(refused).isLessThanOrEqualTo(n - limit);
     }
 
