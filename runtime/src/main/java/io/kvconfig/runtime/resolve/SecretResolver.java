@@ -19,9 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
-import com.azure.security.keyvault.secrets.SecretAsyncClient;
-import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
-
 import io.kvconfig.runtime.metrics.KvConfigMetrics;
 import io.kvconfig.runtime.reference.InvalidReferenceException;
 import io.kvconfig.runtime.reference.SecretReference;
@@ -355,13 +352,11 @@ public final class SecretResolver {
                 return Mono.just(giveUp(last, n - 1));
             }
             AtomicBoolean held = new AtomicBoolean(true);
-            SecretAsyncClient client = clients.forVault(t.key.vaultUrl());
             requests.incrementAndGet();
-            Mono<KeyVaultSecret> get = t.version == null ? client.getSecret(t.name) : client.getSecret(t.name, t.version);
-            return get
+            return clients.reader(t.key.vaultUrl()).get(t.name, t.version)
                     .timeout(Duration.ofMillis(Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)))
-                    .map(s -> s.getValue() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
-                            : Outcome.ok(s.getValue(), s.getProperties() == null ? null : s.getProperties().getVersion()))
+                    .map(s -> s.value() == null ? Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no value")
+                            : Outcome.ok(s.value(), s.version()))
                     .switchIfEmpty(Mono.fromSupplier(() -> Outcome.failed(FailureKind.UNEXPECTED, "the vault returned no secret")))
                     .map(o -> {
                         if (held.compareAndSet(true, false)) {

@@ -100,6 +100,7 @@ public final class KeyVaultClients implements AutoCloseable {
     private final TokenCredential credential;
     private final String credentialDescription;
     private final Map<String, SecretAsyncClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, SecretReader> readers = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> authorized = new ConcurrentHashMap<>();
 
     public KeyVaultClients(KeyVaultSettings settings) {
@@ -166,6 +167,16 @@ public final class KeyVaultClients implements AutoCloseable {
     public SecretAsyncClient forVault(String vaultUrl) {
         String url = SecretReferenceParser.normalizeVaultUrl(vaultUrl);
         return clients.computeIfAbsent(url, this::build);
+    }
+
+    /**
+     * The reader of a vault's secrets for the resolver (startup, refresh): Get Secret without the SDK client's
+     * pipeline (see {@link SecretReader} why); it shares this transport, credential and authorization signal.
+     */
+    public SecretReader reader(String vaultUrl) {
+        String url = SecretReferenceParser.normalizeVaultUrl(vaultUrl);
+        return readers.computeIfAbsent(url, u -> new SecretReader(u, httpClient, credential,
+                settings.challengeResourceVerification(), authorized(u)));
     }
 
     /**
@@ -291,6 +302,7 @@ public final class KeyVaultClients implements AutoCloseable {
     @Override
     public void close() {
         clients.clear();
+        readers.clear();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
