@@ -134,6 +134,7 @@ public final class Breakdown {
         MARKERS.put("io.kvconfig.runtime.vault.KeyVaultClients", "extension's clients: first use");
         MARKERS.put("io.vertx.core.impl.VertxImpl", "Vert.x instance");
         MARKERS.put("com.azure.security.keyvault.secrets.SecretClientBuilder", "SDK client builder");
+        MARKERS.put("io.kvconfig.runtime.vault.SecretReader", "the resolver's reader");
         MARKERS.put("io.netty.handler.ssl.SslHandler", "TLS: Netty SslHandler (connection set up)");
         MARKERS.put("io.netty.handler.ssl.SslHandshakeCompletionEvent", "TLS: handshake completed");
         MARKERS.put("io.vertx.core.http.impl.Http2ClientConnection", "HTTP/2 connection");
@@ -145,7 +146,7 @@ public final class Breakdown {
             new String[] {"jvm", "batchStart", "Quarkus boot until the batch starts (config sources, mappings)"},
             new String[] {"batchStart", "clientsClass", "batch: scan for references, settings"},
             new String[] {"clientsClass", "clientsCreated", "extension's client setup: trust store, Vert.x, HTTP clients, credential"},
-            new String[] {"clientsCreated", "tlsStart", "SDK's own setup to the first connection: SecretAsyncClient, pipeline, reactor, serializers, SSL context, connect"},
+            new String[] {"clientsCreated", "tlsStart", "from the clients to the first connection: the read path (before lever 1 the SDK's SecretAsyncClient, pipeline and serializers; now SecretReader), reactor, SSL context, connect"},
             new String[] {"tlsStart", "tlsDone", "TLS handshake"},
             new String[] {"tlsDone", "challenge", "challenge: first request → 401 (incl. 20 ms added latency)"},
             new String[] {"challenge", "token", "credential & token: 401 parsed → token endpoint answered"},
@@ -924,7 +925,8 @@ public final class Breakdown {
         }
         md.append("\nTimeline of the 1-reference start, ms since JVM start (medians):\n\n| event | ms |\n|---|---:|\n");
         List<String> order = new ArrayList<>(List.of("batchStart", "clientsClass", "marker.io.vertx.core.impl.VertxImpl",
-                "clientsCreated", "marker.com.azure.security.keyvault.secrets.SecretClientBuilder", "tlsStart", "tlsDone",
+                "clientsCreated", "marker.com.azure.security.keyvault.secrets.SecretClientBuilder",
+                "marker.io.kvconfig.runtime.vault.SecretReader", "tlsStart", "tlsDone",
                 "marker.io.vertx.core.http.impl.Http2ClientConnection", "challenge", "token", "get", "batchEnd", "ready"));
         Map<String, String> names = new LinkedHashMap<>();
         names.put("batchStart", "the batch starts (startup line's end − its duration)");
@@ -932,6 +934,7 @@ public final class Breakdown {
         names.put("marker.io.vertx.core.impl.VertxImpl", "first use of `VertxImpl` (the extension's Vert.x)");
         names.put("clientsCreated", "log: `Key Vault clients created`");
         names.put("marker.com.azure.security.keyvault.secrets.SecretClientBuilder", "first use of `SecretClientBuilder`");
+        names.put("marker.io.kvconfig.runtime.vault.SecretReader", "first use of `SecretReader`");
         names.put("tlsStart", "first use of Netty `SslHandler` (connection being set up)");
         names.put("tlsDone", "first use of `SslHandshakeCompletionEvent` (handshake done)");
         names.put("marker.io.vertx.core.http.impl.Http2ClientConnection", "first use of `Http2ClientConnection`");

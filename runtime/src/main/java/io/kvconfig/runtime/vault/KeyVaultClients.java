@@ -42,8 +42,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * The process's Key Vault plumbing: ONE HTTP client on a small Vert.x instance (JDK CAs + the configured trust
- * store, hostname verification on), ONE TokenCredential, and ONE {@link SecretAsyncClient} per vault URL (each
- * client keeps its own challenge and token cache, so one token per vault).
+ * store, hostname verification on), ONE TokenCredential, and per vault URL ONE {@link SecretReader} (the resolver's
+ * reads at startup and refresh, without the SDK client's pipeline: see there why) and ONE {@link SecretAsyncClient}
+ * (writes, listing, the service and the application), created on first use. Each keeps its own challenge and token,
+ * so a start that only resolves asks for one challenge and one token per vault; a process that also writes asks once
+ * more, for the SDK client.
  * <p>
  * Transport: HTTP/2 with ALPN (HTTP/1.1 when the server does not offer h2). Key Vault speaks HTTP/2, so a startup
  * batch is multiplexed over ONE TLS connection per vault: one handshake instead of one per parallel request, which
