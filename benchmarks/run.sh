@@ -8,6 +8,9 @@
 #                                  each (--runs), classes by library, CPU by thread kind, wall time by phase, RSS
 #                                  by cause, for app-kv and (when built) the packaged service; writes breakdown.md
 #                                  + breakdown.csv to --out (no startup/load run; about 5 minutes on 2 cores)
+#   ./benchmarks/run.sh --floor   the first secret's floor on a JVM (issue 14): the challenge, the token and Get Secret
+#                                  with nothing but the JDK (benchmarks/floor/OneSecretFloor.java), --runs starts (5)
+#                                  plus as many of main() doing nothing; writes floor.md to --out (under a minute)
 #   ./benchmarks/run.sh --service-jvm   issue 14 §2 lever 3: the packaged service, 0 vs 1 reference, on Java 17 and 25,
 #                                  plain vs Quarkus's AppCDS archive (17) and the JDK's AOT cache (25), plus archives
 #                                  recorded by one start with 1 reference; rows interleaved, 3 starts each (--runs).
@@ -42,7 +45,7 @@ BENCH="$ROOT/benchmarks"
 cd "$ROOT"
 
 ARGS="$*"
-SMOKE=false BREAKDOWN=false FLEET=false SERVICE_JVM=false BUILD=true SERVICE_VARIANTS=j17,appcds17,appcds17-trained,j25,j25-aotjar,aot25,aot25-trained RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
+SMOKE=false BREAKDOWN=false FLOOR=false FLEET=false SERVICE_JVM=false BUILD=true SERVICE_VARIANTS=j17,appcds17,appcds17-trained,j25,j25-aotjar,aot25,aot25-trained RUNS_SET=false JVM_OPTS="" RUNS=5 WARMUP=1 LATENCY_MS=20 DURATION=10 REFS=0,1,10,50,100 PAR=100,1 SHARED=100:10
 CRED_CASE=managed-identity,env-default,env-managed-identity VARIANTS=c1,appcds SWEEP=16,32,64 INSTALL=true STARTUP=true LOAD=true OUT=""
 # One replica (the price of the small first fan-out on a single start), Key Vault's own limit, then the same 2.5 x
 # budget scaled down (limit 160 / 400 per 10 s: the vault is the bottleneck even when the harness's 2 cores are not
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=true; RUNS=1; WARMUP=0; DURATION=2; REFS=0,1; SHARED=none; CRED_CASE=none; VARIANTS=none; SWEEP="" ;;
     --breakdown) BREAKDOWN=true; STARTUP=false; LOAD=false ;;
+    --floor) FLOOR=true; STARTUP=false; LOAD=false ;;
     --fleet) FLEET=true; STARTUP=false; LOAD=false; INSTALL=false ;;
     --service-jvm) SERVICE_JVM=true; STARTUP=false; LOAD=false; INSTALL=false ;;
     --service-variants) SERVICE_VARIANTS="$2"; shift ;;
@@ -90,7 +94,7 @@ WORK="$BENCH/target/work"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
 # a breakdown, service-jvm or fleet run leaves the last full run's files alone
-$BREAKDOWN || $FLEET || $SERVICE_JVM || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
+$BREAKDOWN || $FLOOR || $FLEET || $SERVICE_JVM || rm -f "$OUT/startup.md" "$OUT/startup.csv" "$OUT/load.md" "$OUT/latest.md"
 
 log() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
@@ -203,6 +207,44 @@ if $BREAKDOWN; then
   } >>"$OUT/breakdown.md"
   log "report: $OUT/breakdown.md"
   exit "$STATUS"
+fi
+
+# ---------------------------------------------------------------- the floor: one secret with the JDK only (issue 14)
+if $FLOOR; then
+  log "floor: the challenge, the token and Get Secret with nothing but the JDK, $RUNS start(s) each, after $WARMUP warm-up"
+  mkdir -p "$WORK/floor"
+  javac -nowarn --release 17 -d "$WORK/floor" "$BENCH/floor/OneSecretFloor.java"
+  ROWS=()
+  for i in $(seq 1 $((WARMUP + RUNS))); do
+    IDLE=$(java -cp "$WORK/floor" OneSecretFloor --idle)
+    READ=$(java -cp "$WORK/floor" OneSecretFloor "$VAULT_URL" "$IDENTITY_ENDPOINT" "$IDENTITY_HEADER" "$TRUST_STORE" \
+      "$TRUST_STORE_PASSWORD" bench-s-000)
+    echo "$IDLE | $READ"
+    [ "$i" -gt "$WARMUP" ] && ROWS+=("$IDLE|$READ")
+  done
+  {
+    echo "### The first secret's floor on a JVM: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "Process CPU (all threads) and wall time from \`main()\` until the value arrived; each row its own JVM, default flags."
+    echo
+    echo "| start | main() doing nothing: CPU ms | JDK only, challenge + token + Get Secret: wall ms | CPU ms | of the whole process (boot included) |"
+    echo "|---:|---:|---:|---:|---:|"
+    n=0
+    for r in "${ROWS[@]}"; do
+      n=$((n + 1))
+      idle=$(sed -E 's/.*floor idle wall_ms=[0-9]+ cpu_ms=([0-9]+).*/\1/' <<<"$r")
+      wall=$(sed -E 's/.*floor read [A-Z_0-9]+ wall_ms=([0-9]+).*/\1/' <<<"$r")
+      cpu=$(sed -E 's/.*floor read [A-Z_0-9]+ wall_ms=[0-9]+ cpu_ms=([0-9]+).*/\1/' <<<"$r")
+      total=$(sed -E 's/.*floor read .*process_cpu_ms=([0-9]+).*/\1/' <<<"$r")
+      echo "| $n | $idle | $wall | $cpu | $total |"
+    done
+    echo
+    echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); dev vault latency ${LATENCY_MS} ms per HTTPS response"
+    echo "- machine: $(nproc) cores, JVM: $(java -version 2>&1 | head -2 | tail -1); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } >"$OUT/floor.md"
+  cat "$OUT/floor.md"
+  log "report: $OUT/floor.md"
+  exit 0
 fi
 
 # ---------------------------------------------------------------- the service on Java 17/25, with archives (issue 14 §2 lever 3)

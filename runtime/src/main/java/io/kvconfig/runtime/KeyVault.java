@@ -59,7 +59,7 @@ public class KeyVault {
      * @throws IllegalStateException when no vault is configured
      */
     public CompletableFuture<Void> probe() {
-        return VaultProbe.probe(secrets());
+        return VaultProbe.probe(clients().reader(vaultUrl().orElseThrow(() -> new IllegalStateException(NOT_CONFIGURED))));
     }
 
     /** The shared clients (created on first use when startup had no reference to resolve). */

@@ -1,0 +1,82 @@
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The floor of the first secret on a JVM (issue 14): the three requests of a Key Vault read (the 401 challenge, the
+ * managed identity token, Get Secret with the token) with nothing but the JDK: java.net.http over HTTP/2 and TLS,
+ * the dev vault's CA as the only trust anchor, no JSON library (the token is cut out with a pattern). Whatever a
+ * Quarkus extension adds on top, a cold JVM pays at least this. Prints the CPU of the whole process (all threads:
+ * JIT and GC included, from /proc/self/stat) used from main() until the value arrived, and the wall time.
+ * {@code --idle} measures main() doing nothing, the same way.
+ * <p>
+ * Arguments: --idle | VAULT_URL IDENTITY_ENDPOINT IDENTITY_HEADER TRUST_STORE TRUST_STORE_PASSWORD SECRET_NAME.
+ * Run by {@code benchmarks/run.sh --floor}, compiled with javac first (the source launcher would compile in the
+ * measured process).
+ */
+public final class OneSecretFloor {
+
+    public static void main(String[] args) throws Exception {
+        long cpu0 = cpuMs();
+        long t0 = System.nanoTime();
+        String result = "idle";
+        if (!(args.length == 1 && args[0].equals("--idle"))) {
+            result = read(args[0], args[1], args[2], Path.of(args[3]), args[4].toCharArray(), args[5]);
+        }
+        long wall = (System.nanoTime() - t0) / 1_000_000;
+        long cpu1 = cpuMs();
+        System.out.println("floor " + result + " wall_ms=" + wall + " cpu_ms=" + (cpu1 - cpu0) + " process_cpu_ms=" + cpu1);
+    }
+
+    static String read(String vault, String identityEndpoint, String identityHeader, Path trustStore, char[] password,
+            String secret) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(trustStore)) {
+            ks.load(in, password);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        HttpClient http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_2).build();
+        URI get = URI.create(vault + "/secrets/" + secret + "/?api-version=7.6");
+        HttpResponse<String> challenge = http.send(HttpRequest.newBuilder(get).build(), HttpResponse.BodyHandlers.ofString());
+        if (challenge.statusCode() != 401) {
+            throw new IllegalStateException("challenge: HTTP " + challenge.statusCode());
+        }
+        URI tokenUri = URI.create(identityEndpoint + "?api-version=2019-08-01&resource="
+                + URLEncoder.encode("https://vault.azure.net", StandardCharsets.UTF_8));
+        HttpResponse<String> token = http.send(HttpRequest.newBuilder(tokenUri).version(HttpClient.Version.HTTP_1_1)
+                .header("X-IDENTITY-HEADER", identityHeader).build(), HttpResponse.BodyHandlers.ofString());
+        Matcher m = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"").matcher(token.body());
+        if (token.statusCode() != 200 || !m.find()) {
+            throw new IllegalStateException("token: HTTP " + token.statusCode());
+        }
+        HttpResponse<String> value = http.send(HttpRequest.newBuilder(get).header("Authorization", "Bearer " + m.group(1))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (value.statusCode() != 200 || !value.body().contains("\"value\"")) {
+            throw new IllegalStateException("get: HTTP " + value.statusCode());
+        }
+        return "read " + value.version();
+    }
+
+    /** utime + stime of the whole process, in ms (10 ms ticks). */
+    static long cpuMs() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14 and 15 of stat; after the comm field they are the 12th and 13th
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+    }
+}
