@@ -70,10 +70,12 @@ public interface KvConfigConfig {
      * The overall deadline for resolving every reference at startup, retries (429 {@code Retry-After},
      * 5xx, connection errors) included. Past it, startup fails with the list of unresolved references. Under Key
      * Vault's limit of about 4,000 secret reads per 10 s per vault, G reads from one vault at once need at least
-     * (ceil(G / 4,000) - 1) x 10 s: 20 s for 100 replicas x 100 secrets; a fleet that starts with more than about
-     * 10,000 reads from one vault needs a longer deadline than the default.
+     * (ceil(G / 4,000) - 1) x 10 s: 20 s for 100 replicas x 100 secrets. The default leaves such a fleet room for
+     * replicas that are short of CPU while they all start (the project's fleet benchmark, 100 replicas on 2 cores,
+     * needed 31-32 s); a fleet that starts with more than about 10,000 reads from one vault needs a longer one. A
+     * vault that cannot be reached is retried until this deadline, then reported.
      */
-    @WithDefault("30S")
+    @WithDefault("45S")
     Duration startupTimeout();
 
     /**

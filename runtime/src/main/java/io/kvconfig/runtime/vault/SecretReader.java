@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -186,7 +185,8 @@ public final class SecretReader {
     private Mono<HttpResponse> send(String url, String bearer) {
         HttpRequest request = new HttpRequest(HttpMethod.GET, url)
                 .setHeader(HttpHeaderName.ACCEPT, "application/json")
-                .setHeader(HttpHeaderName.X_MS_CLIENT_REQUEST_ID, UUID.randomUUID().toString());
+                // azure-core's UUID, as its RequestIdPolicy: UUID.randomUUID() locks one SecureRandom per JVM
+                .setHeader(HttpHeaderName.X_MS_CLIENT_REQUEST_ID, CoreUtils.randomUuid().toString());
         if (bearer != null) {
             request.setHeader(HttpHeaderName.AUTHORIZATION, "Bearer " + bearer);
         }

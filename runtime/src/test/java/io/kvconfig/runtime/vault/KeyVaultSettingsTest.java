@@ -35,7 +35,7 @@ class KeyVaultSettingsTest {
         assertThat(s.configured()).isFalse();
         assertThat(s.credentialType()).isEqualTo(CredentialType.DEFAULT);
         assertThat(s.parallelism()).isEqualTo(100);
-        assertThat(s.startupTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.startupTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(s.challengeResourceVerification()).isTrue();
         assertThat(s.trustStore()).isEmpty();
         assertThat(s.clientId()).isEmpty();
