@@ -321,8 +321,8 @@ public final class FleetBench {
                 + " vault's journal (429s included; in brackets the resolvers' own count when it differs: requests cancelled by"
                 + " their per-attempt timeout before the vault answered are not journaled); *requests per secret* = journaled"
                 + " GETs / GETs needed; *failed* = replicas whose resolution did not return every value (by failure kind: a"
-                + " replica can have several); *token / challenge / connections* = per row (the SDK caches the 401 challenge in"
-                + " a static map, so in one process only the warm-up pays it); *CPU s* = CPU the harness process (all replicas)"
+                + " replica can have several); *token / challenge / connections* = per row (each replica's own since lever 1;"
+                + " before it, the SDK's JVM-wide challenge cache left the challenge to the warm-up); *CPU s* = CPU the harness process (all replicas)"
                 + " and the dev vault used during the row.\n\n");
         md.append("Per row, ms from the common start: ");
         List<String> details = new ArrayList<>();
