@@ -231,17 +231,18 @@ if $FLOOR; then
     echo
     echo "Process CPU (all threads) and wall time from \`main()\` until the value arrived; each row its own JVM, default flags."
     echo
-    echo "| start | main() doing nothing: CPU ms | java.net.http (HTTP/2), first read: wall ms | CPU ms | second read, new client: wall ms | CPU ms | HttpsURLConnection (HTTP/1.1), first read: wall ms | CPU ms | second read, new client: wall ms | CPU ms | the same after 10 plain-HTTP requests (TLS's first use): wall ms | CPU ms |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| start | main() doing nothing: CPU ms | java.net.http (HTTP/2), first read: wall ms | CPU ms | second read, new client: wall ms | CPU ms | HttpsURLConnection (HTTP/1.1), first read: wall ms | CPU ms | second read, new client: wall ms | CPU ms | the same after 10 plain-HTTP requests (TLS's first use): wall ms | CPU ms | RSS MB at main() → after the first read → after the second (HttpsURLConnection) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     n=0
     for r in "${ROWS[@]}"; do
       n=$((n + 1))
-      idle=$(sed -E 's/.*floor first: idle wall_ms=[0-9]+ cpu_ms=([0-9]+).*/\1/' <<<"$r")
+      idle=$(cut -d'|' -f1 <<<"$r" | sed -E 's/.*first: idle wall_ms=[0-9]+ cpu_ms=([0-9]+).*/\1/')
       h2=$(cut -d'|' -f2 <<<"$r")
       h1=$(cut -d'|' -f3 <<<"$r")
       cols() { sed -E 's/.*first: [^=]*wall_ms=([0-9]+) cpu_ms=([0-9]+) .*second: [^=]*wall_ms=([0-9]+) cpu_ms=([0-9]+) .*/\1 | \2 | \3 | \4/' <<<"$1"; }
       ht=$(cut -d'|' -f4 <<<"$r")
-      echo "| $n | $idle | $(cols "$h2") | $(cols "$h1") | $(cols "$ht" | cut -d'|' -f1-2) |"
+      rss=$(sed -E 's/.*start_rss_mb=([0-9]+) first: [^|]*rss_mb=([0-9]+) second: [^|]*rss_mb=([0-9]+).*/\1 → \2 → \3/' <<<"$h1")
+      echo "| $n | $idle | $(cols "$h2") | $(cols "$h1") | $(cols "$ht" | cut -d'|' -f1-2) | $rss |"
     done
     echo
     echo "- command: \`./benchmarks/run.sh${ARGS:+ $ARGS}\`; commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); dev vault latency ${LATENCY_MS} ms per HTTPS response"

@@ -33,7 +33,7 @@ import javax.net.ssl.TrustManagerFactory;
 public final class OneSecretFloor {
 
     public static void main(String[] args) throws Exception {
-        StringBuilder out = new StringBuilder("floor");
+        StringBuilder out = new StringBuilder("floor start_rss_mb=" + rssMb());
         if (args.length == 8 && args[0].equals("--tls-only")) {
             // everything but TLS warmed first: the same client over plain HTTP (the token endpoint), ten times, so
             // the measured read below pays the first use of TLS and little else
@@ -61,7 +61,7 @@ public final class OneSecretFloor {
             long wall = (System.nanoTime() - t0) / 1_000_000;
             long cpu1 = cpuMs();
             out.append(' ').append(round).append(": ").append(result).append(" wall_ms=").append(wall).append(" cpu_ms=")
-                    .append(cpu1 - cpu0).append(" process_cpu_ms=").append(cpu1);
+                    .append(cpu1 - cpu0).append(" process_cpu_ms=").append(cpu1).append(" rss_mb=").append(rssMb());
         }
         System.out.println(out);
     }
@@ -130,6 +130,16 @@ public final class OneSecretFloor {
             throw new IllegalStateException("get: HTTP " + value.statusCode());
         }
         return "read " + value.version();
+    }
+
+    /** VmRSS of the process, in MB. */
+    static long rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
     }
 
     /** utime + stime of the whole process, in ms (10 ms ticks). */
