@@ -14,14 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
 
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
@@ -331,15 +328,8 @@ public final class ErrorClassifier {
             int start = msg == null ? -1 : msg.indexOf('{');
             int end = msg == null ? -1 : msg.lastIndexOf('}');
             if (start >= 0 && end > start) {
-                try (JsonReader r = JsonProviders.createReader(msg.substring(start, end + 1))) {
-                    r.nextToken();
-                    Object o = r.readUntyped();
-                    if (o instanceof Map<?, ?> m) {
-                        root = (Map<String, Object>) m;
-                    }
-                } catch (IOException | RuntimeException ignored) {
-                    // not JSON: no service details
-                }
+                // not JSON: no service details
+                root = JsonBodies.object(msg.substring(start, end + 1));
             }
         }
         if (root == null || !(root.get("error") instanceof Map<?, ?>)) {

@@ -1,6 +1,5 @@
 package io.kvconfig.runtime.vault;
 
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -16,8 +15,6 @@ import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
 
 import reactor.core.publisher.Mono;
 
@@ -75,17 +72,12 @@ final class IdentityEndpointCredential implements TokenCredential {
         });
     }
 
-    @SuppressWarnings("unchecked")
     private AccessToken parse(String body) {
-        try (JsonReader r = JsonProviders.createReader(body)) {
-            r.nextToken();
-            Object o = r.readUntyped();
-            if (o instanceof Map<?, ?> m && m.get("access_token") instanceof String token) {
-                return new AccessToken(token, expiry(((Map<String, Object>) m).get("expires_on")));
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through: never quote the body, it holds the token
+        Map<String, Object> m = JsonBodies.object(body);
+        if (m != null && m.get("access_token") instanceof String token) {
+            return new AccessToken(token, expiry(m.get("expires_on")));
         }
+        // never quote the body, it holds the token
         throw new ClientAuthenticationException("managed identity endpoint " + endpoint
                 + " answered without an access_token", null);
     }

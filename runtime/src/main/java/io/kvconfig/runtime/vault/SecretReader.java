@@ -1,6 +1,5 @@
 package io.kvconfig.runtime.vault;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -27,8 +26,6 @@ import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.util.AuthenticateChallenge;
 import com.azure.core.util.CoreUtils;
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
 import com.azure.security.keyvault.secrets.SecretServiceVersion;
 
 import io.kvconfig.runtime.metrics.KvConfigMetrics;
@@ -247,7 +244,7 @@ public final class SecretReader {
         if (status == 200) {
             return parseSecret(body);
         }
-        Object error = parseJson(body);
+        Map<String, Object> error = JsonBodies.object(body);
         String message = "Status code " + status + ", " + (body == null || body.isEmpty() ? "(empty body)" : "\"" + body + "\"");
         throw switch (status) {
             case 401 -> new ClientAuthenticationException(message, response, error);
@@ -259,10 +256,9 @@ public final class SecretReader {
     }
 
     /** {@code value} and the version from {@code id} (https://vault/secrets/name/version); the body is never quoted. */
-    @SuppressWarnings("unchecked")
     static Secret parseSecret(String body) {
-        if (parseJson(body) instanceof Map<?, ?> m) {
-            Map<String, Object> secret = (Map<String, Object>) m;
+        Map<String, Object> secret = JsonBodies.object(body);
+        if (secret != null) {
             String value = secret.get("value") instanceof String s ? s : null;
             String version = null;
             if (secret.get("id") instanceof String id) {
@@ -273,18 +269,6 @@ public final class SecretReader {
             return new Secret(value, version);
         }
         return new Secret(null, null);
-    }
-
-    private static Object parseJson(String body) {
-        if (body == null || body.isBlank()) {
-            return null;
-        }
-        try (JsonReader r = JsonProviders.createReader(body)) {
-            r.nextToken();
-            return r.readUntyped();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     @Override
